@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed once per process from the environment into a frozen typed object
+ * (STYLE.md §11). Every key is documented next to its default, with its unit; `.env.example` and the
+ * README's table are generated from `CONFIG_DOCS` and a test keeps them in step.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+export const CONFIG_DOCS = {
+  LOG_LEVEL: ['info', 'pino log level: trace, debug, info, warn, error, silent'],
+  API_HOST: ['127.0.0.1', 'address the api binds to'],
+  API_PORT: ['3000', 'api HTTP port (0 picks a free one)'],
+  API_URL: ['http://127.0.0.1:3000', "the api's base URL as the carrier-sim reaches it (receipt webhooks)"],
+  CARRIER_SIM_HOST: ['127.0.0.1', 'address the carrier-sim binds to'],
+  CARRIER_SIM_PORT: ['3100', 'carrier-sim HTTP port: SMS gateways, inboxes, faults, stats'],
+  CARRIER_SIM_SMTP_PORT: ['2525', 'carrier-sim SMTP sink port'],
+  CARRIER_SIM_URL: ['http://127.0.0.1:3100', "the carrier-sim's HTTP base URL as the workers reach it"],
+  SMTP_HOST: ['127.0.0.1', 'SMTP server the email channel sends to (loopback or a LAB_HOSTS entry)'],
+  SMTP_PORT: ['2525', 'SMTP port the email channel sends to'],
+  LAB_HOSTS: ['', 'comma-separated non-loopback hosts that gateways may live on (DOMAIN.md §4.5)'],
+  REDIS_URL: ['', 'Redis for queues; unset: `npm start` runs a private redis-server under DATA_DIR'],
+  DATABASE_URL: ['', 'PostgreSQL connection string; unset: embedded PGlite under DATA_DIR'],
+  DATABASE_SCHEMA: ['public', 'PostgreSQL schema for all tables (tests use one per file)'],
+  DB_POOL_SIZE: ['10', 'PostgreSQL connections per process'],
+  DATA_DIR: ['.data', 'where embedded PGlite and the private Redis keep their files'],
+  QUEUE_PREFIX: ['bd', 'BullMQ key prefix; wrap it in {braces} for Redis Cluster'],
+  WEBHOOK_SECRET: [
+    'dev-webhook-secret-change-me',
+    'HMAC-SHA256 key shared by the carrier-sim and the api webhooks',
+  ],
+  WEBHOOK_TOLERANCE_SEC: ['300', 'replay window for signed webhooks, in seconds'],
+  EXERCISE_MARKER: ['EXERCISE EXERCISE EXERCISE', 'marker that starts every outbound artifact'],
+  RUN_WORKERS: ['false', 'host the pipeline workers inside the api process (always on with PGlite)'],
+  FANOUT_PAGE_SIZE: ['1000', 'subscribers per fan-out page'],
+  CHUNK_SIZE: ['100', 'notifications per deliver job (one carrier, one channel)'],
+  DELIVER_CONCURRENCY: ['4', 'chunk jobs processed at once per deliver queue per worker process'],
+  SEND_CONCURRENCY: ['10', 'messages of one chunk in flight at once (email)'],
+  SMTP_POOL_SIZE: ['5', 'pooled SMTP connections per worker process'],
+  LEASE_MS: ['30000', 'a claim older than this, in ms, is presumed crashed and resolved by the reconciler'],
+  RETRY_MAX_ATTEMPTS: ['8', 'send attempts per notification before it fails'],
+  RETRY_BASE_DELAY_MS: [
+    '15000',
+    'first retry delay in ms; doubles each attempt, with jitter (8 attempts ≈ 30 min)',
+  ],
+  RECONCILE_INTERVAL_MS: ['30000', 'how often, in ms, the reconciler looks for stranded notifications'],
+  SEND_TIMEOUT_MS: ['10000', 'per-request timeout in ms for SMTP and gateway calls'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type ConfigKey = keyof typeof CONFIG_DOCS;
+export const CONFIG_KEYS = Object.keys(CONFIG_DOCS) as ConfigKey[];
+
+const d = (key: ConfigKey) => CONFIG_DOCS[key][0];
+
+const schema = z.object({
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  API_HOST: z.string().min(1).default(d('API_HOST')),
+  API_PORT: port.default(3000),
+  API_URL: z.url().default(d('API_URL')),
+  CARRIER_SIM_HOST: z.string().min(1).default(d('CARRIER_SIM_HOST')),
+  CARRIER_SIM_PORT: port.default(3100),
+  CARRIER_SIM_SMTP_PORT: port.default(2525),
+  CARRIER_SIM_URL: z.url().default(d('CARRIER_SIM_URL')),
+  SMTP_HOST: z.string().min(1).default(d('SMTP_HOST')),
+  SMTP_PORT: port.default(2525),
+  LAB_HOSTS: csv.default([]),
+  REDIS_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case SQL identifier')
+    .default('public'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default(d('DATA_DIR')),
+  QUEUE_PREFIX: z.string().min(1).default(d('QUEUE_PREFIX')),
+  WEBHOOK_SECRET: z.string().min(16).default(d('WEBHOOK_SECRET')),
+  WEBHOOK_TOLERANCE_SEC: z.coerce.number().int().min(1).default(300),
+  EXERCISE_MARKER: z.string().min(8).default(d('EXERCISE_MARKER')),
+  RUN_WORKERS: bool.default(false),
+  FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  CHUNK_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  DELIVER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).default(15_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Empty strings count as unset, so `FOO=` in a .env file means "use the default". */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = env[key];
+    if (v !== undefined && v !== '') out[key] = v;
+  }
+  return out;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One config, three projects; `npm test` runs them all after typecheck and lint.
+// tests/global-setup.ts provides REDIS_URL / DATABASE_URL, starting a private redis-server when unset.
+export default defineConfig({
+  test: {
+    globalSetup: ['tests/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['tests/integration/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], testTimeout: 120_000 } },
+    ],
+  },
+});
