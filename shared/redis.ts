@@ -11,8 +11,9 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra }
       : {
+          // One reconnect attempt per command, then it fails: a request answers 503 in well under
+          // a second while Redis is away (the offline queue only bridges the first connect).
           maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
           connectTimeout: 2_000,
           retryStrategy: (times) => Math.min(times * 200, 2_000),
           ...extra,

@@ -1,0 +1,13 @@
+# One image for api, workers and carrier-sim; docker-compose.yml picks the entry point per service.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY shared ./shared
+COPY services ./services
+COPY workers ./workers
+COPY scripts ./scripts
+USER node
+EXPOSE 3000 3100 2525
+CMD ["node", "--import", "tsx", "services/api/main.ts"]

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPrivateRedis, type PrivateRedis } from './private-redis';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface StackOptions {
+  env: NodeJS.ProcessEnv;
+  /** Separate worker processes (only with PostgreSQL; PGlite keeps workers in the api). */
+  workers?: number;
+  log?: (line: string) => void;
+  /** Where child output goes: inherited (npm start) or a callback. */
+  quiet?: boolean;
+}
+
+export interface Stack {
+  apiUrl: string;
+  simUrl: string;
+  smtpPort: number;
+  redisUrl: string;
+  embeddedDb: boolean;
+  children: ChildProcess[];
+  stop(): Promise<void>;
+}
+
+function spawnTs(entry: string, env: NodeJS.ProcessEnv, quiet: boolean): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env,
+    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} during startup (see its log above)`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not become ready at ${url} within ${timeoutMs / 1000} s`);
+}
+
+function stopChild(child: ChildProcess, ms = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts the whole system the way `npm start` does: a private redis-server when REDIS_URL is unset,
+ * PGlite when DATABASE_URL is unset, then carrier-sim, api (hosting the workers in embedded mode)
+ * and worker processes. `stop()` ends every process it started.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const env = { ...opts.env };
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const dataDir = path.resolve(ROOT, env.DATA_DIR || '.data');
+  let redis: PrivateRedis | undefined;
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await redis?.stop();
+  };
+  try {
+    if (!env.REDIS_URL) {
+      redis = await startPrivateRedis({ dir: path.join(dataDir, 'redis'), persist: true });
+      env.REDIS_URL = redis.url;
+      log(`redis        ${redis.url} (private, AOF under ${path.relative(ROOT, dataDir)}/redis)`);
+    }
+    env.DATA_DIR = dataDir;
+    const apiPort = env.API_PORT || '3000';
+    const simPort = env.CARRIER_SIM_PORT || '3100';
+    const smtpPort = env.CARRIER_SIM_SMTP_PORT || '2525';
+    env.API_URL ||= `http://127.0.0.1:${apiPort}`;
+    env.CARRIER_SIM_URL ||= `http://127.0.0.1:${simPort}`;
+    env.SMTP_PORT ||= smtpPort;
+    const embeddedDb = !env.DATABASE_URL;
+    const quiet = opts.quiet ?? false;
+
+    const sim = spawnTs('services/carrier-sim/main.ts', env, quiet);
+    children.push(sim);
+    const api = spawnTs('services/api/main.ts', { ...env, RUN_WORKERS: embeddedDb ? 'true' : env.RUN_WORKERS }, quiet);
+    children.push(api);
+    if (!embeddedDb) {
+      for (let i = 0; i < (opts.workers ?? 1); i++) children.push(spawnTs('workers/main.ts', env, quiet));
+    }
+    const simUrl = `http://127.0.0.1:${simPort}`;
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitFor(`${simUrl}/stats`, sim, 'carrier-sim');
+    await waitFor(`${apiUrl}/readyz`, api, 'api');
+    return { apiUrl, simUrl, smtpPort: Number(smtpPort), redisUrl: env.REDIS_URL, embeddedDb, children, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Stops the stack once on SIGINT/SIGTERM, then exits. */
+export function stopOnSignals(stack: Stack, onStop?: () => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    onStop?.();
+    console.log(`\n${signal}: stopping every process this command started…`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,74 @@
+import express, { type Express } from 'express';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { ApiDeps } from './steps/api-deps';
+import { mountRoutes, type RouteSpec } from './http/define-route';
+import { buildOpenApi } from './http/openapi';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { createMetrics } from './http/metrics';
+import { subscriberRoutes } from './routes/subscribers.routes';
+import { incidentRoutes } from './routes/incidents.routes';
+import { campaignRoutes } from './routes/campaigns.routes';
+import { auditRoutes } from './routes/audit.routes';
+import { webhookRoutes } from './routes/webhooks.routes';
+import { opsRoutes } from './routes/ops.routes';
+
+const require = createRequire(import.meta.url);
+const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>breach-drill API (exercise only)</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><p style="font:14px sans-serif;background:#ffd;margin:0;padding:8px">EXERCISE EXERCISE EXERCISE - simulator API, no real notices</p>
+<div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>`;
+
+export interface AppOptions {
+  /** Tests: answer 500 when a handler's body does not match its declared schema. */
+  validateResponses?: boolean;
+}
+
+export function allRoutes(deps: ApiDeps, registry: import('prom-client').Registry): RouteSpec[] {
+  return [
+    ...opsRoutes(deps, registry),
+    ...subscriberRoutes(deps),
+    ...incidentRoutes(deps),
+    ...campaignRoutes(deps),
+    ...auditRoutes(deps),
+    ...webhookRoutes(deps),
+  ];
+}
+
+/** Builds the app; only main.ts listens (STYLE.md §8). */
+export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; routes: RouteSpec[]; openapi: object } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const metrics = createMetrics(deps);
+  const routes = allRoutes(deps, metrics.registry);
+  const openapi = buildOpenApi(routes, deps.version);
+
+  app.use(metrics.middleware);
+  // Webhooks are verified over their raw bytes, so they skip the JSON parser.
+  app.use('/v1/webhooks', express.raw({ type: () => true, limit: '2mb' }));
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_HTML);
+  });
+  app.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send("window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });");
+  });
+  app.use('/docs/assets', express.static(SWAGGER_DIR, { index: false, maxAge: '1h' }));
+
+  const router = express.Router();
+  mountRoutes(router, routes, { validateResponses: opts.validateResponses ?? false });
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return { app, routes, openapi };
+}

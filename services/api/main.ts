@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { loadConfig } from '../../shared/config';
+import { createLogger } from '../../shared/logger';
+import { openDb } from '../../shared/store/open-db';
+import { createRedis, assertNoEviction } from '../../shared/redis';
+import { createQueueClient } from '../../shared/queue-client';
+import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
+import { createApp } from './create-app';
+
+const config = loadConfig(process.env);
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+if (!config.REDIS_URL) {
+  logger.fatal('REDIS_URL is not set: run `npm start` (it starts a private Redis) or set REDIS_URL');
+  process.exit(1);
+}
+
+const db = await openDb({
+  databaseUrl: config.DATABASE_URL,
+  schema: config.DATABASE_SCHEMA,
+  poolSize: config.DB_POOL_SIZE,
+  dataDir: config.DATA_DIR,
+  onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
+});
+const redis = createRedis(config.REDIS_URL, 'producer');
+redis.on('error', () => undefined); // readiness reports it; the producer fails fast per request
+await assertNoEviction(redis);
+const queues = createQueueClient(redis, config.QUEUE_PREFIX);
+
+// PGlite serves one process, so the api hosts the workers in embedded mode (DESIGN.md "Stores").
+let workers: RunningWorkers | undefined;
+let workerConn: ReturnType<typeof createRedis> | undefined;
+if (config.RUN_WORKERS || db.kind === 'pglite') {
+  workerConn = createRedis(config.REDIS_URL, 'worker');
+  workers = startWorkers({ config, db, connection: workerConn, queues, logger: logger.child({ role: 'workers' }) });
+}
+
+const { app } = createApp({
+  config,
+  db,
+  redis,
+  queues,
+  logger,
+  version,
+  ...(workers ? { reconcile: (id: number) => workers.reconcile(id) } : {}),
+});
+const server: Server = app.listen(config.API_PORT, config.API_HOST, () => {
+  logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}`, db: db.kind, workers: Boolean(workers) }, 'api listening');
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  server.close();
+  server.closeAllConnections();
+  await workers?.close();
+  await queues.close();
+  redis.disconnect();
+  workerConn?.disconnect();
+  await db.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

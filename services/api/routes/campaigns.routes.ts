@@ -1,0 +1,71 @@
+import { defineRoute } from '../http/define-route';
+import { campaign, campaignInput, reconcileReport, triggerAccepted } from '../../../shared/api/campaigns.schema';
+import { errorBody, idParams } from '../../../shared/api/common.schema';
+import { AppError } from '../../../shared/errors';
+import type { ApiDeps } from '../steps/api-deps';
+import { createCampaign, getCampaign, triggerCampaign } from '../steps/campaigns';
+
+export function campaignRoutes(deps: ApiDeps) {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/campaigns',
+      summary: 'Create a notification campaign (draft) for an incident',
+      tags: ['campaigns'],
+      body: campaignInput,
+      responses: {
+        201: { description: 'Created', schema: campaign },
+        400: { description: 'Invalid campaign', schema: errorBody },
+      },
+      handler: async ({ body }) => ({ status: 201, body: await createCampaign(deps.db, body, 'api') }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/campaigns/:id',
+      summary: 'Campaign state and notification counts by state and channel',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: {
+        200: { description: 'The campaign', schema: campaign },
+        404: { description: 'Unknown id', schema: errorBody },
+      },
+      handler: async ({ params }) => ({ status: 200, body: await getCampaign(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/campaigns/:id/trigger',
+      summary: 'Trigger a campaign: acknowledged at once, fanned out by the workers',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: {
+        202: { description: 'Accepted', schema: triggerAccepted },
+        404: { description: 'Unknown id', schema: errorBody },
+        409: { description: 'Not in a triggerable state', schema: errorBody },
+        503: { description: 'Redis or the database is down', schema: errorBody },
+      },
+      handler: async ({ params }) => {
+        // Fail fast while Redis is away, before anything is recorded.
+        await deps.redis.ping();
+        const r = await triggerCampaign(deps, params.id, 'api');
+        return { status: 202, body: { ...r, statusUrl: `/v1/campaigns/${r.id}` } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/campaigns/:id/reconcile',
+      summary: 'Re-drive notifications of this campaign that are stranded (no live job, expired claim)',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: {
+        200: { description: 'What was re-driven', schema: reconcileReport },
+        404: { description: 'Unknown id', schema: errorBody },
+        503: { description: 'No reconciler in this process', schema: errorBody },
+      },
+      handler: async ({ params }) => {
+        await getCampaign(deps.db, params.id);
+        if (!deps.reconcile) throw new AppError('DEPENDENCY_UNAVAILABLE', 'the reconciler is not available in this process');
+        return { status: 200, body: await deps.reconcile(params.id) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,19 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../../shared/config';
+import type { Logger } from '../../../shared/logger';
+import type { Db } from '../../../shared/store/db';
+import type { QueueClient } from '../../../shared/queue-client';
+import type { ReconcileReport } from '../../../workers/reconcile/reconcile-campaigns';
+
+/** Everything a route needs, built once in main.ts and passed down (STYLE.md §2). */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  /** Producer connection: fails fast, so a request answers 503 rather than hanging. */
+  redis: Redis;
+  queues: QueueClient;
+  logger: Logger;
+  /** Re-drives stranded notifications; present when this process can reach the carrier-sim. */
+  reconcile?: (campaignId: number) => Promise<ReconcileReport>;
+  version: string;
+}

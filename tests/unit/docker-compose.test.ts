@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_KEYS, loadConfig } from '../../shared/config';
+import { renderEnvExample } from '../../scripts/lib/env-example';
+
+// No Docker engine here: these tests keep docker-compose.yml honest by reading it.
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string>; command?: string[]; healthcheck?: unknown; deploy?: { replicas?: number }; build?: string; depends_on?: Record<string, { condition: string }> }>;
+};
+const APP_SERVICES = ['api', 'workers', 'carrier-sim'];
+
+describe('docker-compose.yml', () => {
+  it('app services → every environment variable → is a key the config schema knows', () => {
+    for (const name of APP_SERVICES) {
+      const env = compose.services[name]?.environment ?? {};
+      expect(Object.keys(env).length, name).toBeGreaterThan(0);
+      for (const key of Object.keys(env)) expect(CONFIG_KEYS, `${name}.${key}`).toContain(key);
+    }
+  });
+
+  it('app services → their environment → parses as a valid configuration', () => {
+    for (const name of APP_SERVICES) {
+      expect(() => loadConfig(compose.services[name]!.environment!), name).not.toThrow();
+    }
+  });
+
+  it('app services → gateways off loopback → are named in LAB_HOSTS', () => {
+    for (const name of ['api', 'workers']) {
+      const cfg = loadConfig(compose.services[name]!.environment!);
+      expect(cfg.LAB_HOSTS).toContain(cfg.SMTP_HOST);
+      expect(cfg.LAB_HOSTS).toContain(new URL(cfg.CARRIER_SIM_URL).hostname);
+    }
+  });
+
+  it('redis → command → AOF on, noeviction, healthcheck', () => {
+    const redis = compose.services.redis!;
+    expect(redis.command?.join(' ')).toMatch(/--appendonly yes/);
+    expect(redis.command?.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+    expect(redis.healthcheck).toBeDefined();
+  });
+
+  it('postgres → healthcheck; workers → two replicas; api → waits for healthy stores', () => {
+    expect(compose.services.postgres!.healthcheck).toBeDefined();
+    expect(compose.services.workers!.deploy?.replicas).toBe(2);
+    expect(compose.services.api!.depends_on?.redis?.condition).toBe('service_healthy');
+    expect(compose.services.api!.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it('app services → entry points → exist in the tree', () => {
+    for (const name of APP_SERVICES) {
+      const entry = compose.services[name]!.command!.at(-1)!;
+      expect(() => readFileSync(entry), entry).not.toThrow();
+    }
+  });
+});
+
+describe('.env.example', () => {
+  it('matches the config schema documentation (run `npm run env:example` after changing config.ts)', () => {
+    expect(readFileSync('.env.example', 'utf8')).toBe(renderEnvExample());
+  });
+});
+
+describe('README.md', () => {
+  it('documents every configuration key and has a two-command Quick start', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const key of CONFIG_KEYS) expect(readme, key).toContain(`\`${key}\``);
+    const quick = /## Quick start\s+```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(quick.trim().split('\n')).toEqual(['npm install && npm run demo', 'npm test']);
+  });
+});

@@ -1,0 +1,169 @@
+import type { Logger } from '../../shared/logger';
+import type { Db } from '../../shared/store/db';
+import type { Channel, Locale } from '../../shared/domain';
+import type { DeliverJob } from '../../shared/queues';
+import { idempotencyKey, messageIdFor } from '../../shared/queues';
+import { getCarrier } from '../../shared/carriers';
+import { claimChunk } from '../../shared/ledger/claim-chunk';
+import { recordOutcomes, type RetryPolicy } from '../../shared/ledger/record-outcomes';
+import { releaseClaims } from '../../shared/ledger/release-claims';
+import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
+import type { ClaimedNotification, SendOutcome } from '../../shared/ledger/ledger-types';
+import { renderEmail, renderSms, lintEmail, lintSms, type NoticeContext } from '../../shared/notices';
+import type { ChannelAdapter, OutboundMessage } from './channels/channel-adapter';
+import type { CampaignContext, CampaignContextCache } from './notice-context';
+import { resolveExpiredClaims } from '../reconcile/resolve-expired-claims';
+
+export interface DeliverDeps {
+  db: Db;
+  adapters: Record<Channel, ChannelAdapter>;
+  contexts: CampaignContextCache;
+  marker: string;
+  leaseMs: number;
+  retry: RetryPolicy;
+  /** Puts notifications back on their queue after a delay (one small job each). */
+  enqueueRetries(job: DeliverJob, retries: { id: number; attempt: number; delayMs: number }[]): Promise<void>;
+  logger: Logger;
+  actor: string;
+  /** Test-only: called between a send and its record, to simulate a crash at the worst moment. */
+  afterSendHook?: () => void;
+}
+
+export type DeliverResult =
+  | { kind: 'done'; claimed: number; skipped: number }
+  | { kind: 'paused' }
+  | { kind: 'rate_limited'; retryAfterMs: number };
+
+function noticeContext(ctx: CampaignContext, n: ClaimedNotification, marker: string): NoticeContext {
+  return {
+    kind: ctx.kind,
+    locale: (ctx.locale ?? (n.locale === 'es' ? 'es' : 'en')) as Locale,
+    marker,
+    campaignId: ctx.campaignId,
+    noticeDate: ctx.noticeDate,
+    incident: ctx.incident,
+    carrier: getCarrier(n.carrier),
+    recipient: { displayName: n.displayName },
+  };
+}
+
+/**
+ * Prepares each claimed notification: suppressed when opted out, refused (never sent) when its
+ * rendering fails the safety lint, otherwise an outbound message.
+ */
+function prepare(
+  ctx: CampaignContext,
+  claimed: readonly ClaimedNotification[],
+  marker: string,
+): { outbound: OutboundMessage[]; early: SendOutcome[] } {
+  const outbound: OutboundMessage[] = [];
+  const early: SendOutcome[] = [];
+  for (const n of claimed) {
+    if (n.optedOut) {
+      early.push({ id: n.id, result: 'suppressed', reason: 'opted out' });
+      continue;
+    }
+    const carrier = getCarrier(n.carrier);
+    const nc = noticeContext(ctx, n, marker);
+    const key = idempotencyKey(ctx.campaignId, n.id);
+    if (n.channel === 'email') {
+      const email = renderEmail(nc);
+      const problems = lintEmail(email, marker);
+      if (problems.length > 0) {
+        early.push({ id: n.id, result: 'refused', reason: problems.map((p) => p.rule).join(',') });
+        continue;
+      }
+      outbound.push({
+        notificationId: n.id,
+        campaignId: ctx.campaignId,
+        idempotencyKey: key,
+        to: n.email!,
+        from: `"${carrier.name} (exercise)" <notices@${carrier.emailDomain}>`,
+        email: { ...email, messageId: messageIdFor(ctx.campaignId, n.id) },
+      });
+    } else {
+      const sms = renderSms(nc);
+      const problems = lintSms(sms, marker);
+      if (problems.length > 0) {
+        early.push({ id: n.id, result: 'refused', reason: problems.map((p) => p.rule).join(',') });
+        continue;
+      }
+      outbound.push({
+        notificationId: n.id,
+        campaignId: ctx.campaignId,
+        idempotencyKey: key,
+        to: n.msisdn!,
+        from: carrier.smsSender,
+        smsText: sms.text,
+      });
+    }
+  }
+  return { outbound, early };
+}
+
+/**
+ * Deliver, one chunk: claim → render and lint → send → record outcomes and audit in one
+ * transaction → re-queue transient failures on their own with backoff.
+ */
+export async function deliverChunk(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult> {
+  const claim = await claimChunk(deps.db, {
+    campaignId: job.campaignId,
+    ids: job.ids,
+    leaseMs: deps.leaseMs,
+    actor: deps.actor,
+  });
+  if (claim.campaignState === 'paused' && claim.claimed.length === 0) return { kind: 'paused' };
+  const expired = claim.skipped.filter((s) => s.state === 'sending' && s.leaseExpired).map((s) => s.id);
+  if (expired.length > 0) {
+    await resolveExpiredClaims(expired, { db: deps.db, adapters: deps.adapters, actor: deps.actor, logger: deps.logger });
+  }
+  if (claim.claimed.length === 0) return { kind: 'done', claimed: 0, skipped: claim.skipped.length };
+
+  const ctx = await deps.contexts.get(job.campaignId);
+  const { outbound, early } = prepare(ctx, claim.claimed, deps.marker);
+  let outcomes = early;
+  if (outbound.length > 0) {
+    const sent = await deps.adapters[job.channel].send(job.carrier, outbound);
+    if (sent.kind === 'rate_limited') {
+      const sentIds = new Set(outbound.map((o) => o.notificationId));
+      await releaseClaims(deps.db, {
+        campaignId: job.campaignId,
+        incidentId: ctx.incidentId,
+        token: claim.token,
+        claimed: claim.claimed.filter((c) => sentIds.has(c.id)),
+        reason: 'carrier rate limit (429)',
+        actor: deps.actor,
+      });
+      if (early.length > 0) await record(job, deps, ctx, claim.token, claim.claimed, early);
+      return { kind: 'rate_limited', retryAfterMs: sent.retryAfterMs };
+    }
+    outcomes = [...early, ...sent.outcomes];
+  }
+  deps.afterSendHook?.();
+  await record(job, deps, ctx, claim.token, claim.claimed, outcomes);
+  return { kind: 'done', claimed: claim.claimed.length, skipped: claim.skipped.length };
+}
+
+async function record(
+  job: DeliverJob,
+  deps: DeliverDeps,
+  ctx: CampaignContext,
+  token: string,
+  claimed: readonly ClaimedNotification[],
+  outcomes: readonly SendOutcome[],
+): Promise<void> {
+  const res = await recordOutcomes(deps.db, {
+    campaignId: job.campaignId,
+    incidentId: ctx.incidentId,
+    token,
+    claimed,
+    outcomes,
+    policy: deps.retry,
+    actor: deps.actor,
+  });
+  if (res.lostClaims.length > 0) {
+    deps.logger.warn({ lost: res.lostClaims.length }, 'claims lost before recording; the new owner records them');
+  }
+  if (res.retries.length > 0) await deps.enqueueRetries(job, res.retries);
+  if (outcomes.some((o) => o.result !== 'transient')) await completeCampaignIfDone(deps.db, job.campaignId, deps.actor);
+}

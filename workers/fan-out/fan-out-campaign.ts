@@ -1,0 +1,110 @@
+import type { Logger } from '../../shared/logger';
+import type { Db } from '../../shared/store/db';
+import type { Channel } from '../../shared/domain';
+import type { DeliverJob } from '../../shared/queues';
+import { deliverQueueName, jobIds } from '../../shared/queues';
+import { materializePage } from '../../shared/ledger/materialize-page';
+import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
+import { audienceFilter } from '../../shared/ledger/audience';
+import { appendAudit } from '../../shared/audit/append-audit';
+
+export interface FanOutDeps {
+  db: Db;
+  pageSize: number;
+  chunkSize: number;
+  /** Adds chunk jobs to their deliver queues (addBulk per queue, deterministic ids). */
+  enqueueChunks(jobs: { queue: string; jobId: string; data: DeliverJob }[]): Promise<void>;
+  logger: Logger;
+  onPage?: (page: { inserted: number; cursor: number }) => Promise<void> | void;
+}
+
+/** Groups a page's ledger rows into chunk jobs of one carrier and one channel, at most chunkSize ids. */
+export function toChunks(
+  campaignId: number,
+  rows: readonly { id: number; channel: Channel; carrier: string }[],
+  chunkSize: number,
+): { queue: string; jobId: string; data: DeliverJob }[] {
+  const groups = new Map<string, { channel: Channel; carrier: string; ids: number[] }>();
+  for (const r of rows) {
+    const k = `${r.channel}|${r.carrier}`;
+    const g = groups.get(k) ?? { channel: r.channel, carrier: r.carrier, ids: [] };
+    g.ids.push(r.id);
+    groups.set(k, g);
+  }
+  const jobs: { queue: string; jobId: string; data: DeliverJob }[] = [];
+  for (const g of groups.values()) {
+    for (let i = 0; i < g.ids.length; i += chunkSize) {
+      const ids = g.ids.slice(i, i + chunkSize);
+      jobs.push({
+        queue: deliverQueueName(g.channel, g.carrier),
+        jobId: jobIds.chunk(campaignId, g.channel, g.carrier, ids[0]!),
+        data: { campaignId, channel: g.channel, carrier: g.carrier, ids },
+      });
+    }
+  }
+  return jobs;
+}
+
+/**
+ * Fan-out: walks the audience page by page from the saved keyset cursor, materialising ledger rows
+ * and enqueueing chunk jobs as it goes, so the first notices leave while later pages are still read.
+ * The cursor is saved after a page's jobs are enqueued: a crash re-runs at most one page, and that
+ * re-run inserts nothing twice and re-adds jobs under the same ids.
+ */
+export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Promise<{ pages: number; inserted: number }> {
+  const c = await deps.db.query<{
+    incident_id: number;
+    state: string;
+    channels: Channel[];
+    audience: unknown;
+    fanout_cursor: number;
+    fanout_done: boolean;
+  }>('SELECT incident_id, state, channels, audience, fanout_cursor, fanout_done FROM campaigns WHERE id = $1', [campaignId]);
+  const campaign = c.rows[0];
+  if (!campaign || campaign.fanout_done || !['triggered', 'running', 'paused'].includes(campaign.state)) {
+    return { pages: 0, inserted: 0 };
+  }
+  await deps.db.query(`UPDATE campaigns SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'triggered'`, [campaignId]);
+  const audience = audienceFilter.parse(campaign.audience ?? {});
+  let cursor = campaign.fanout_cursor;
+  let pages = 0;
+  let inserted = 0;
+  for (;;) {
+    const page = await materializePage(deps.db, {
+      campaignId,
+      incidentId: campaign.incident_id,
+      channels: campaign.channels,
+      audience,
+      afterSubscriberId: cursor,
+      pageSize: deps.pageSize,
+    });
+    if (page.lastSubscriberId === null) break;
+    await deps.enqueueChunks(toChunks(campaignId, page.rows, deps.chunkSize));
+    cursor = page.lastSubscriberId;
+    pages += 1;
+    inserted += page.inserted;
+    await deps.db.query('UPDATE campaigns SET fanout_cursor = $2, updated_at = now() WHERE id = $1', [campaignId, cursor]);
+    await deps.onPage?.({ inserted: page.inserted, cursor });
+  }
+  await deps.db.transaction(async (tx) => {
+    const done = await tx.query(
+      'UPDATE campaigns SET fanout_done = true, updated_at = now() WHERE id = $1 AND NOT fanout_done RETURNING id',
+      [campaignId],
+    );
+    if (done.rowCount > 0) {
+      await appendAudit(tx, [
+        {
+          type: 'campaign.fanout_page',
+          actor: 'worker:fan-out',
+          incidentId: campaign.incident_id,
+          campaignId,
+          outcome: 'fan-out complete',
+          details: { pages, notificationsQueued: inserted, cursor },
+        },
+      ]);
+    }
+  });
+  deps.logger.info({ campaignId, pages, inserted }, 'fan-out complete');
+  await completeCampaignIfDone(deps.db, campaignId, 'worker:fan-out');
+  return { pages, inserted };
+}

@@ -1,0 +1,89 @@
+import type { Logger } from '../../shared/logger';
+import type { Db } from '../../shared/store/db';
+import type { Channel } from '../../shared/domain';
+import { idempotencyKey, messageIdFor } from '../../shared/queues';
+import { claimChunk } from '../../shared/ledger/claim-chunk';
+import { recordOutcomes } from '../../shared/ledger/record-outcomes';
+import type { SendOutcome } from '../../shared/ledger/ledger-types';
+import type { ChannelAdapter } from '../deliver/channels/channel-adapter';
+
+export interface ResolveDeps {
+  db: Db;
+  adapters: Record<Channel, ChannelAdapter>;
+  actor: string;
+  logger: Logger;
+  leaseMs?: number;
+}
+
+export interface Retry {
+  campaignId: number;
+  channel: Channel;
+  carrier: string;
+  id: number;
+  attempt: number;
+  delayMs: number;
+}
+
+/** The key the receiving side knows a notification by: the SMS idempotency key or the Message-ID. */
+export function arrivalKey(channel: Channel, campaignId: number, notificationId: number): string {
+  return channel === 'sms'
+    ? idempotencyKey(campaignId, notificationId)
+    : messageIdFor(campaignId, notificationId).replace(/^<|>$/g, '');
+}
+
+/**
+ * Resolves rows left in `sending` by a crashed sender: take the claim over, ask the carrier-sim
+ * whether each message arrived, and record `sent`/`delivered` when it did or a retry when it did not.
+ * Nothing is resent before that question is answered, so a crash never yields a second copy.
+ */
+export async function resolveExpiredClaims(ids: readonly number[], deps: ResolveDeps): Promise<Retry[]> {
+  if (ids.length === 0) return [];
+  const rows = await deps.db.query<{ id: number; campaign_id: number; incident_id: number }>(
+    `SELECT n.id, n.campaign_id, c.incident_id FROM notification n JOIN campaigns c ON c.id = n.campaign_id
+      WHERE n.id = ANY($1::bigint[]) AND n.state = 'sending' AND n.lease_until < now()`,
+    [ids],
+  );
+  const byCampaign = new Map<number, { incidentId: number; ids: number[] }>();
+  for (const r of rows.rows) {
+    const e = byCampaign.get(r.campaign_id) ?? { incidentId: r.incident_id, ids: [] };
+    e.ids.push(r.id);
+    byCampaign.set(r.campaign_id, e);
+  }
+  const retries: Retry[] = [];
+  for (const [campaignId, { incidentId, ids: cids }] of byCampaign) {
+    const claim = await claimChunk(deps.db, {
+      campaignId,
+      ids: cids,
+      leaseMs: deps.leaseMs ?? 30_000,
+      actor: deps.actor,
+      mode: 'expired',
+    });
+    const outcomes: SendOutcome[] = [];
+    for (const n of claim.claimed) {
+      const key = arrivalKey(n.channel, campaignId, n.id);
+      const arrived = await deps.adapters[n.channel].hasArrived(key);
+      outcomes.push(
+        arrived
+          ? { id: n.id, result: 'sent', providerId: key, latencyMs: 0, finalDelivery: n.channel === 'email' }
+          : { id: n.id, result: 'transient', code: 'lease-expired', reason: 'sender crashed before the message left', latencyMs: 0 },
+      );
+    }
+    const res = await recordOutcomes(deps.db, {
+      campaignId,
+      incidentId,
+      token: claim.token,
+      claimed: claim.claimed,
+      outcomes,
+      // The crashed attempt is not retried at once: a short delay, without re-counting it twice.
+      policy: { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: 100, random: () => 0 },
+      actor: deps.actor,
+    });
+    const byId = new Map(claim.claimed.map((c) => [c.id, c]));
+    for (const r of res.retries) {
+      const c = byId.get(r.id)!;
+      retries.push({ campaignId, channel: c.channel, carrier: c.carrier, id: r.id, attempt: r.attempt, delayMs: r.delayMs });
+    }
+    deps.logger.info({ campaignId, resolved: claim.claimed.length, retried: res.retries.length }, 'resolved expired claims');
+  }
+  return retries;
+}

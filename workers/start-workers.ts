@@ -1,0 +1,204 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+import type { Db } from '../shared/store/db';
+import type { Channel } from '../shared/domain';
+import { getCarrier } from '../shared/carriers';
+import { DELIVER_QUEUES, FANOUT_QUEUE, RECEIPTS_QUEUE, deliverJob, fanOutJob, receiptsJob } from '../shared/queues';
+import type { QueueClient } from '../shared/queue-client';
+import { applyReceipts } from '../shared/ledger/apply-receipts';
+import { completeCampaignIfDone } from '../shared/ledger/complete-campaign';
+import { assertGatewayHost } from '../shared/safety';
+import { createEmailChannel } from './deliver/channels/email-channel';
+import { createSmsChannel } from './deliver/channels/sms-channel';
+import { createArrivalLookup } from './deliver/channels/arrival-lookup';
+import type { ChannelAdapter } from './deliver/channels/channel-adapter';
+import { createCampaignContextCache } from './deliver/notice-context';
+import { deliverChunk } from './deliver/deliver-chunk';
+import { fanOutCampaign } from './fan-out/fan-out-campaign';
+import { enqueueRetries, reconcileCampaigns } from './reconcile/reconcile-campaigns';
+
+export interface WorkerDeps {
+  config: Config;
+  db: Db;
+  /** A connection made with role 'worker' (maxRetriesPerRequest: null); Workers duplicate it. */
+  connection: Redis;
+  queues: QueueClient;
+  logger: Logger;
+  /** Test-only crash hook, see DeliverDeps.afterSendHook. */
+  afterSendHook?: () => void;
+}
+
+export interface RunningWorkers {
+  adapters: Record<Channel, ChannelAdapter>;
+  reconcile(campaignId?: number): ReturnType<typeof reconcileCampaigns>;
+  close(): Promise<void>;
+}
+
+/** A worker's `error` fires in a hot loop while Redis is away: log once per outage (DESIGN.md). */
+function oncePerOutage(logger: Logger, name: string) {
+  let down = false;
+  return {
+    error(err: Error) {
+      if (down) return;
+      down = true;
+      logger.error({ queue: name, err: err.message }, 'queue connection lost; will keep retrying');
+    },
+    ok() {
+      if (down) logger.info({ queue: name }, 'queue connection back');
+      down = false;
+    },
+  };
+}
+
+export function createAdapters(config: Config): Record<Channel, ChannelAdapter> {
+  const simUrl = new URL(config.CARRIER_SIM_URL);
+  assertGatewayHost('SMTP', config.SMTP_HOST, config.LAB_HOSTS);
+  assertGatewayHost('SMS gateway', simUrl.hostname, config.LAB_HOSTS);
+  const lookup = createArrivalLookup(config.CARRIER_SIM_URL, config.SEND_TIMEOUT_MS);
+  return {
+    email: createEmailChannel({
+      host: config.SMTP_HOST,
+      port: config.SMTP_PORT,
+      poolSize: config.SMTP_POOL_SIZE,
+      concurrency: config.SEND_CONCURRENCY,
+      timeoutMs: config.SEND_TIMEOUT_MS,
+      lookup,
+    }),
+    sms: createSmsChannel({ baseUrl: config.CARRIER_SIM_URL, timeoutMs: config.SEND_TIMEOUT_MS, connections: 16, lookup }),
+  };
+}
+
+/** Starts every pipeline worker of this process: fan-out, deliver (one per queue), receipts, reconcile. */
+export function startWorkers(deps: WorkerDeps): RunningWorkers {
+  const { config, db, connection, queues, logger } = deps;
+  const adapters = createAdapters(config);
+  const contexts = createCampaignContextCache(db);
+  const common = { connection, prefix: config.QUEUE_PREFIX };
+  const workers: Worker[] = [];
+  const watch = (w: Worker, name: string) => {
+    const o = oncePerOutage(logger, name);
+    w.on('error', (err) => o.error(err));
+    w.on('ready', () => o.ok());
+    w.on('failed', (job, err) => logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));
+    workers.push(w);
+  };
+
+  watch(
+    new Worker(
+      FANOUT_QUEUE,
+      async (job: Job) => {
+        const { campaignId } = fanOutJob.parse(job.data);
+        return fanOutCampaign(campaignId, {
+          db,
+          pageSize: config.FANOUT_PAGE_SIZE,
+          chunkSize: config.CHUNK_SIZE,
+          logger: logger.child({ campaignId, jobId: job.id }),
+          async enqueueChunks(jobs) {
+            const byQueue = new Map<string, typeof jobs>();
+            for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
+            await Promise.all(
+              [...byQueue].map(([q, js]) =>
+                queues.deliver(q).addBulk(js.map((j) => ({ name: 'chunk', data: j.data, opts: { jobId: j.jobId } }))),
+              ),
+            );
+          },
+          onPage: (p) => job.updateProgress({ cursor: p.cursor }),
+        });
+      },
+      { ...common, concurrency: 2 },
+    ),
+    FANOUT_QUEUE,
+  );
+
+  for (const q of DELIVER_QUEUES) {
+    const carrier = getCarrier(q.carrier);
+    // SMS: the carrier's submission limit, in chunk jobs per second (BullMQ's limiter is per queue).
+    const limiter =
+      q.channel === 'sms'
+        ? { max: Math.max(1, Math.floor(carrier.submitRatePerSec / config.CHUNK_SIZE)), duration: 1_000 }
+        : undefined;
+    const worker: Worker = new Worker(
+      q.name,
+      async (job: Job, token?: string) => {
+        const data = deliverJob.parse(job.data);
+        const result = await deliverChunk(data, {
+          db,
+          adapters,
+          contexts,
+          marker: config.EXERCISE_MARKER,
+          leaseMs: config.LEASE_MS,
+          retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_DELAY_MS },
+          enqueueRetries: (j, retries) =>
+            enqueueRetries(
+              queues,
+              retries.map((r) => ({ ...r, campaignId: j.campaignId, channel: j.channel, carrier: j.carrier })),
+            ),
+          logger: logger.child({ campaignId: data.campaignId, jobId: job.id }),
+          actor: 'worker:deliver',
+          ...(deps.afterSendHook ? { afterSendHook: deps.afterSendHook } : {}),
+        });
+        if (result.kind === 'paused') {
+          // A paused campaign keeps its jobs: look again in a second.
+          await job.moveToDelayed(Date.now() + 1_000, token);
+          throw new DelayedError();
+        }
+        if (result.kind === 'rate_limited') {
+          await worker.rateLimit(result.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        return result;
+      },
+      { ...common, concurrency: config.DELIVER_CONCURRENCY, ...(limiter ? { limiter } : {}) },
+    );
+    watch(worker, q.name);
+  }
+
+  watch(
+    new Worker(
+      RECEIPTS_QUEUE,
+      async (job: Job) => {
+        const { receipts } = receiptsJob.parse(job.data);
+        const res = await applyReceipts(db, receipts, 'worker:receipts');
+        for (const campaignId of res.campaigns) await completeCampaignIfDone(db, campaignId, 'worker:receipts');
+        return res;
+      },
+      { ...common, concurrency: 2 },
+    ),
+    RECEIPTS_QUEUE,
+  );
+
+  const reconcileDeps = {
+    db,
+    queues,
+    adapters,
+    logger: logger.child({ stage: 'reconcile' }),
+    chunkSize: config.CHUNK_SIZE,
+    leaseMs: config.LEASE_MS,
+    staleMs: Math.max(config.LEASE_MS * 10, 300_000),
+  };
+  let reconciling = false;
+  const timer = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcileCampaigns(reconcileDeps)
+      .catch((err: Error) => logger.warn({ err: err.message }, 'reconcile pass failed'))
+      .finally(() => {
+        reconciling = false;
+      });
+  }, config.RECONCILE_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    adapters,
+    reconcile: (campaignId) => reconcileCampaigns(reconcileDeps, campaignId),
+    async close() {
+      clearInterval(timer);
+      // Worker.close waits for in-flight jobs to finish, so no chunk is left half-recorded.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(adapters).map((a) => a.close()));
+    },
+  };
+}
+
