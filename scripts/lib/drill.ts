@@ -56,8 +56,8 @@ export async function createDrillIncident(api: ApiClient, exerciseId: string): P
 
 /** Polls the campaigns until all are completed, drawing one bar per campaign. */
 export async function waitForCampaigns(api: ApiClient, ids: number[], timeoutMs: number, progress = true): Promise<Campaign[]> {
-  const bars = progress ? new (await import('cli-progress')).MultiBar({ format: 'campaign {id} [{bar}] {value}/{total} terminal  {state}', hideCursor: true }, Presets.shades_classic) : null;
-  const handles = new Map(ids.map((id) => [id, bars?.create(1, 0, { id, state: 'triggered' })]));
+  const bars = progress ? new (await import('cli-progress')).MultiBar({ format: 'campaign {campaign} [{bar}] {value}/{total} terminal  {state}', hideCursor: true }, Presets.shades_classic) : null;
+  const handles = new Map(ids.map((id) => [id, bars?.create(1, 0, { campaign: id, state: 'triggered' })]));
   const deadline = Date.now() + timeoutMs;
   let last: Campaign[] = [];
   try {

@@ -4,6 +4,17 @@ import { errorBody, idParams } from '../../../shared/api/common.schema';
 import { AppError } from '../../../shared/errors';
 import type { ApiDeps } from '../steps/api-deps';
 import { createCampaign, getCampaign, triggerCampaign } from '../steps/campaigns';
+import { endexCampaign, pauseCampaign, resumeCampaign } from '../steps/control-campaign';
+import { z } from 'zod';
+import { CAMPAIGN_STATES } from '../../../shared/domain';
+import { streamCampaignEvents } from '../steps/campaign-events';
+
+const controlResult = z.object({ id: z.number(), state: z.enum(CAMPAIGN_STATES), cancelled: z.number().optional() }).meta({ id: 'CampaignControlResult' });
+const controlResponses = {
+  200: { description: 'Done', schema: controlResult },
+  404: { description: 'Unknown id', schema: errorBody },
+  409: { description: 'Not in a state that allows this', schema: errorBody },
+};
 
 export function campaignRoutes(deps: ApiDeps) {
   return [
@@ -65,6 +76,49 @@ export function campaignRoutes(deps: ApiDeps) {
         await getCampaign(deps.db, params.id);
         if (!deps.reconcile) throw new AppError('DEPENDENCY_UNAVAILABLE', 'the reconciler is not available in this process');
         return { status: 200, body: await deps.reconcile(params.id) };
+      },
+    }),
+      defineRoute({
+      method: 'post',
+      path: '/v1/campaigns/:id/pause',
+      summary: 'Pause a running campaign (queued sends wait)',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: controlResponses,
+      handler: async ({ params }) => ({ status: 200, body: await pauseCampaign(deps.db, params.id, 'api') }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/campaigns/:id/resume',
+      summary: 'Resume a paused campaign',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: controlResponses,
+      handler: async ({ params }) => ({ status: 200, body: await resumeCampaign(deps.db, params.id, 'api') }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/campaigns/:id/endex',
+      summary: 'ENDEX: end the campaign now; queued sends stop, the rest end cancelled',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: controlResponses,
+      handler: async ({ params }) => ({ status: 200, body: await endexCampaign(deps.db, params.id, 'api') }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/campaigns/:id/events',
+      summary: 'Live progress as Server-Sent Events (event: progress, data: the campaign with counts)',
+      tags: ['campaigns'],
+      params: idParams,
+      responses: {
+        200: { description: 'An event stream', contentType: 'text/event-stream' },
+        404: { description: 'Unknown id', schema: errorBody },
+      },
+      handler: async ({ params, req, res }) => {
+        await getCampaign(deps.db, params.id);
+        await streamCampaignEvents(deps.db, params.id, req, res);
+        return undefined;
       },
     }),
   ];
