@@ -92,7 +92,8 @@ async function sendSms(baseUrl: string, total: number, concurrency: number): Pro
           break;
         }
         errors[res.statusCode] = (errors[res.statusCode] ?? 0) + 1;
-        if (res.statusCode < 500 && res.statusCode !== 429) throw new Error(`HTTP ${res.statusCode}: ${text}`);
+        if (res.statusCode < 500 && res.statusCode !== 429)
+          throw new Error(`HTTP ${res.statusCode}: ${text}`);
       }
     }
   };
@@ -102,7 +103,13 @@ async function sendSms(baseUrl: string, total: number, concurrency: number): Pro
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   process.stdout.write(
-    JSON.stringify({ messages: total, seconds, perSec: Math.round(total / seconds), results: counts, errors }) + '\n',
+    JSON.stringify({
+      messages: total,
+      seconds,
+      perSec: Math.round(total / seconds),
+      results: counts,
+      errors,
+    }) + '\n',
   );
 }
 
@@ -119,7 +126,9 @@ async function sendEmails(host: string, port: number, total: number, connections
   const carriers = CARRIERS;
   const html =
     '<html><body><p>EXERCISE EXERCISE EXERCISE</p><h1>Notice of Data Breach</h1><h2>What Happened</h2>' +
-    '<p>This is a simulated training message. No real breach has occurred. No action is required.</p>'.repeat(8) +
+    '<p>This is a simulated training message. No real breach has occurred. No action is required.</p>'.repeat(
+      8,
+    ) +
     '<p>EXERCISE EXERCISE EXERCISE</p></body></html>';
   const textBody =
     'EXERCISE EXERCISE EXERCISE\nNotice of Data Breach\n' +
@@ -151,7 +160,8 @@ async function sendEmails(host: string, port: number, total: number, connections
   const seconds = (performance.now() - started) / 1000;
   transport.close();
   process.stdout.write(
-    JSON.stringify({ messages: total, seconds, perSec: Math.round(total / seconds), failed, connections }) + '\n',
+    JSON.stringify({ messages: total, seconds, perSec: Math.round(total / seconds), failed, connections }) +
+      '\n',
   );
 }
 
@@ -210,7 +220,9 @@ function tsxChild(script: string, args: string[], env: Record<string, string> = 
   });
 }
 
-async function startSim(apiUrl: string): Promise<{ child: ChildProcess; httpPort: number; smtpPort: number }> {
+async function startSim(
+  apiUrl: string,
+): Promise<{ child: ChildProcess; httpPort: number; smtpPort: number }> {
   const child = tsxChild('services/carrier-sim/main.ts', [], {
     CARRIER_SIM_HOST: '127.0.0.1',
     CARRIER_SIM_PORT: '0',
@@ -319,7 +331,13 @@ async function orchestrate(): Promise<void> {
     const rssAfterSmsMb = procStatusMb(pid, 'VmRSS');
     const peakRssMb = procStatusMb(pid, 'VmHWM');
 
-    const email = await runSender(['email', '127.0.0.1', String(sim.smtpPort), String(emails), String(smtpConnections)]);
+    const email = await runSender([
+      'email',
+      '127.0.0.1',
+      String(sim.smtpPort),
+      String(emails),
+      String(smtpConnections),
+    ]);
     const after = await getJson(`${base}/stats`);
 
     const result = {

@@ -36,29 +36,52 @@ stopOnSignals(stack);
 let ok = false;
 try {
   const api = apiClient(stack.apiUrl);
-  console.log(`breach-drill demo: API ${stack.apiUrl}, carrier-sim ${stack.simUrl} (all messages are EXERCISE)`);
+  console.log(
+    `breach-drill demo: API ${stack.apiUrl}, carrier-sim ${stack.simUrl} (all messages are EXERCISE)`,
+  );
   await registerPopulation(api, Number(values.subscribers), Number(values.seed));
   const exerciseId = `DEMO-${new Date().toISOString().slice(0, 10)}-${Date.now().toString(36)}`;
   const incident = await createDrillIncident(api, exerciseId);
   console.log(`incident ${incident.id} (${incident.exerciseId}, advisory ${incident.advisoryId})`);
   const campaigns: Campaign[] = [];
   for (const kind of ['agency-advisory', 'carrier-notice'] as const) {
-    const c = await api.post<Campaign>('/v1/campaigns', { incidentId: incident.id, kind, channels: ['email', 'sms'] });
+    const c = await api.post<Campaign>('/v1/campaigns', {
+      incidentId: incident.id,
+      kind,
+      channels: ['email', 'sms'],
+    });
     await api.post(`/v1/campaigns/${c.id}/trigger`);
     campaigns.push(c);
     console.log(`campaign ${c.id}: ${kind} triggered`);
   }
-  const done = await waitForCampaigns(api, campaigns.map((c) => c.id), Number(values.timeout) * 1000);
+  const done = await waitForCampaigns(
+    api,
+    campaigns.map((c) => c.id),
+    Number(values.timeout) * 1000,
+  );
   const { byChannel, byCarrier } = await summarize(api, done);
   printTable('By channel (latency: trigger → delivered)', byChannel);
   printTable('By carrier', byCarrier);
 
   // Ground truth: what the carrier-sim actually received, never our own log.
   const ids = new Set(done.map((c) => c.id));
-  const arrivals = (await fetchArrivals(stack.simUrl)).filter((a) => a.campaignId !== null && ids.has(Number(a.campaignId)));
+  const arrivals = (await fetchArrivals(stack.simUrl)).filter(
+    (a) => a.campaignId !== null && ids.has(Number(a.campaignId)),
+  );
   const keys = new Set(arrivals.map((a) => a.key));
-  const expected = done.reduce((n, c) => n + (c.counts.byState.delivered ?? 0) + (c.counts.byState.undelivered ?? 0) + (c.counts.byState.sent ?? 0), 0);
-  const open = done.reduce((n, c) => n + ['pending', 'sending', 'sent', 'retrying'].reduce((m, s) => m + (c.counts.byState[s] ?? 0), 0), 0);
+  const expected = done.reduce(
+    (n, c) =>
+      n +
+      (c.counts.byState.delivered ?? 0) +
+      (c.counts.byState.undelivered ?? 0) +
+      (c.counts.byState.sent ?? 0),
+    0,
+  );
+  const open = done.reduce(
+    (n, c) =>
+      n + ['pending', 'sending', 'sent', 'retrying'].reduce((m, s) => m + (c.counts.byState[s] ?? 0), 0),
+    0,
+  );
   const duplicates = arrivals.length - keys.size;
   ok = done.every((c) => c.state === 'completed') && open === 0 && keys.size === expected && duplicates === 0;
   console.log(`

@@ -55,6 +55,29 @@ export const CONFIG_DOCS = {
   ],
   RECONCILE_INTERVAL_MS: ['30000', 'how often, in ms, the reconciler looks for stranded notifications'],
   SEND_TIMEOUT_MS: ['10000', 'per-request timeout in ms for SMTP and gateway calls'],
+  RECEIPT_TIMEOUT_MS: [
+    '600000',
+    'an SMS still without a delivery receipt after this many ms is resolved by asking the carrier',
+  ],
+  STALLED_INTERVAL_MS: [
+    '30000',
+    'BullMQ stalled-job check interval in ms (a job whose worker died is retried after this)',
+  ],
+  ADMIN_API_KEY: ['', 'bootstrap admin API key (npm start generates one on first start when unset)'],
+  AUDIT_SIGNING_KEY: [
+    '',
+    'Ed25519 private key (PKCS#8 PEM or base64 DER) signing audit checkpoints; unset: one is generated under DATA_DIR',
+  ],
+  AUDIT_CHECKPOINT_EVERY: ['10000', 'sign an audit checkpoint after this many new events'],
+  AUDIT_CHECKPOINT_SECONDS: ['60', 'or after this many seconds with new events'],
+  RETENTION_DAYS: ['730', 'how long breach and notification records are kept, in days (at least 730)'],
+  BULK_MAX_ROWS: ['1000000', 'rows accepted in one bulk registration request'],
+  BULK_MAX_BYTES: ['268435456', 'bytes accepted in one bulk registration request (256 MiB)'],
+  EXPORT_MAX_ROWS: ['10000000', 'rows in one audit export'],
+  RATE_LIMIT_PER_MIN: ['600', 'requests per minute per API key (Redis-backed)'],
+  CORS_ORIGINS: ['', 'comma-separated origins allowed by CORS; unset: CORS off'],
+  HOLIDAY_EXTRA_DATES: ['', 'comma-separated YYYY-MM-DD dates treated as federal holidays (closures)'],
+  REGULATORY_TIME_ZONE: ['America/New_York', 'IANA zone in which business days and deadlines are counted'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type ConfigKey = keyof typeof CONFIG_DOCS;
@@ -97,6 +120,24 @@ const schema = z.object({
   RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).default(15_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  ADMIN_API_KEY: z.string().min(24, 'at least 24 characters').optional(),
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(10_000),
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).default(60),
+  RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(730, 'records are kept at least 730 days (DOMAIN.md §5)')
+    .default(730),
+  BULK_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
+  BULK_MAX_BYTES: z.coerce.number().int().min(1024).default(268_435_456),
+  EXPORT_MAX_ROWS: z.coerce.number().int().min(1).default(10_000_000),
+  RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
+  CORS_ORIGINS: csv.default([]),
+  HOLIDAY_EXTRA_DATES: csv.default([]),
+  REGULATORY_TIME_ZONE: z.string().min(1).default(d('REGULATORY_TIME_ZONE')),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

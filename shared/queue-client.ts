@@ -21,7 +21,12 @@ export interface QueueClient {
 /** Producer handles for every queue in the registry, over one shared connection. */
 export function createQueueClient(connection: Redis, prefix: string): QueueClient {
   const make = (name: string) =>
-    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true });
+    new Queue(name, {
+      connection,
+      prefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      skipWaitingForReady: true,
+    });
   const fanOut = make(FANOUT_QUEUE);
   const receipts = make(RECEIPTS_QUEUE);
   const deliver = new Map(DELIVER_QUEUES.map((q) => [q.name, make(q.name)]));

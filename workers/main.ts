@@ -9,7 +9,9 @@ const config = loadConfig(process.env);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'workers' });
 
 if (!config.REDIS_URL || !config.DATABASE_URL) {
-  logger.fatal('a separate workers process needs REDIS_URL and DATABASE_URL (PostgreSQL); with PGlite the api hosts the workers');
+  logger.fatal(
+    'a separate workers process needs REDIS_URL and DATABASE_URL (PostgreSQL); with PGlite the api hosts the workers',
+  );
   process.exit(1);
 }
 

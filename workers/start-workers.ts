@@ -5,7 +5,14 @@ import type { Logger } from '../shared/logger';
 import type { Db } from '../shared/store/db';
 import type { Channel } from '../shared/domain';
 import { getCarrier } from '../shared/carriers';
-import { DELIVER_QUEUES, FANOUT_QUEUE, RECEIPTS_QUEUE, deliverJob, fanOutJob, receiptsJob } from '../shared/queues';
+import {
+  DELIVER_QUEUES,
+  FANOUT_QUEUE,
+  RECEIPTS_QUEUE,
+  deliverJob,
+  fanOutJob,
+  receiptsJob,
+} from '../shared/queues';
 import type { QueueClient } from '../shared/queue-client';
 import { applyReceipts } from '../shared/ledger/apply-receipts';
 import { completeCampaignIfDone } from '../shared/ledger/complete-campaign';
@@ -66,7 +73,12 @@ export function createAdapters(config: Config): Record<Channel, ChannelAdapter> 
       timeoutMs: config.SEND_TIMEOUT_MS,
       lookup,
     }),
-    sms: createSmsChannel({ baseUrl: config.CARRIER_SIM_URL, timeoutMs: config.SEND_TIMEOUT_MS, connections: 16, lookup }),
+    sms: createSmsChannel({
+      baseUrl: config.CARRIER_SIM_URL,
+      timeoutMs: config.SEND_TIMEOUT_MS,
+      connections: 16,
+      lookup,
+    }),
   };
 }
 
@@ -81,7 +93,9 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
     const o = oncePerOutage(logger, name);
     w.on('error', (err) => o.error(err));
     w.on('ready', () => o.ok());
-    w.on('failed', (job, err) => logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));
+    w.on('failed', (job, err) =>
+      logger.warn({ queue: name, jobId: job?.id, err: err.message }, 'job failed'),
+    );
     workers.push(w);
   };
 
@@ -100,7 +114,9 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
             for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
             await Promise.all(
               [...byQueue].map(([q, js]) =>
-                queues.deliver(q).addBulk(js.map((j) => ({ name: 'chunk', data: j.data, opts: { jobId: j.jobId } }))),
+                queues
+                  .deliver(q)
+                  .addBulk(js.map((j) => ({ name: 'chunk', data: j.data, opts: { jobId: j.jobId } }))),
               ),
             );
           },
@@ -133,7 +149,12 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
           enqueueRetries: (j, retries) =>
             enqueueRetries(
               queues,
-              retries.map((r) => ({ ...r, campaignId: j.campaignId, channel: j.channel, carrier: j.carrier })),
+              retries.map((r) => ({
+                ...r,
+                campaignId: j.campaignId,
+                channel: j.channel,
+                carrier: j.carrier,
+              })),
             ),
           logger: logger.child({ campaignId: data.campaignId, jobId: job.id }),
           actor: 'worker:deliver',
@@ -161,7 +182,8 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
       async (job: Job) => {
         const { receipts } = receiptsJob.parse(job.data);
         const res = await applyReceipts(db, receipts, 'worker:receipts');
-        for (const campaignId of res.campaigns) await completeCampaignIfDone(db, campaignId, 'worker:receipts');
+        for (const campaignId of res.campaigns)
+          await completeCampaignIfDone(db, campaignId, 'worker:receipts');
         return res;
       },
       { ...common, concurrency: 2 },
@@ -201,4 +223,3 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
     },
   };
 }
-

@@ -25,8 +25,18 @@ export interface Arrival {
 }
 
 /** Registers a seeded synthetic population through the API, a few requests at a time. */
-export async function registerPopulation(api: ApiClient, count: number, seed: number, progress = true): Promise<number> {
-  const bar = progress ? new SingleBar({ format: 'register   [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic) : null;
+export async function registerPopulation(
+  api: ApiClient,
+  count: number,
+  seed: number,
+  progress = true,
+): Promise<number> {
+  const bar = progress
+    ? new SingleBar(
+        { format: 'register   [{bar}] {value}/{total}', hideCursor: true },
+        Presets.shades_classic,
+      )
+    : null;
   bar?.start(count, 0);
   const people = [...generatePopulation({ count, seed })];
   let done = 0;
@@ -47,7 +57,10 @@ export async function createDrillIncident(api: ApiClient, exerciseId: string): P
     threatActor: 'SIMULATED-APT-TIDEPOOL',
     carriers: CARRIER_IDS,
     dataCategories: ['call_records', 'sms_metadata', 'location'],
-    window: { start: new Date(now - 200 * 86_400_000).toISOString(), end: new Date(now - 10 * 86_400_000).toISOString() },
+    window: {
+      start: new Date(now - 200 * 86_400_000).toISOString(),
+      end: new Date(now - 10 * 86_400_000).toISOString(),
+    },
     determinedAt: new Date(now - 3 * 86_400_000).toISOString(),
     regime: 'amended',
     tlp: 'TLP:CLEAR',
@@ -55,8 +68,18 @@ export async function createDrillIncident(api: ApiClient, exerciseId: string): P
 }
 
 /** Polls the campaigns until all are completed, drawing one bar per campaign. */
-export async function waitForCampaigns(api: ApiClient, ids: number[], timeoutMs: number, progress = true): Promise<Campaign[]> {
-  const bars = progress ? new (await import('cli-progress')).MultiBar({ format: 'campaign {campaign} [{bar}] {value}/{total} terminal  {state}', hideCursor: true }, Presets.shades_classic) : null;
+export async function waitForCampaigns(
+  api: ApiClient,
+  ids: number[],
+  timeoutMs: number,
+  progress = true,
+): Promise<Campaign[]> {
+  const bars = progress
+    ? new (await import('cli-progress')).MultiBar(
+        { format: 'campaign {campaign} [{bar}] {value}/{total} terminal  {state}', hideCursor: true },
+        Presets.shades_classic,
+      )
+    : null;
   const handles = new Map(ids.map((id) => [id, bars?.create(1, 0, { campaign: id, state: 'triggered' })]));
   const deadline = Date.now() + timeoutMs;
   let last: Campaign[] = [];
@@ -64,7 +87,10 @@ export async function waitForCampaigns(api: ApiClient, ids: number[], timeoutMs:
     while (Date.now() < deadline) {
       last = await Promise.all(ids.map((id) => api.get<Campaign>(`/v1/campaigns/${id}`)));
       for (const c of last) {
-        const open = ['pending', 'sending', 'sent', 'retrying'].reduce((n, s) => n + (c.counts.byState[s] ?? 0), 0);
+        const open = ['pending', 'sending', 'sent', 'retrying'].reduce(
+          (n, s) => n + (c.counts.byState[s] ?? 0),
+          0,
+        );
         const h = handles.get(c.id);
         h?.setTotal(Math.max(1, c.counts.total));
         h?.update(c.counts.total - open, { state: c.state });
@@ -110,7 +136,10 @@ export interface SummaryRow {
 }
 
 /** Per-channel and per-carrier summary from the audit log; latency is trigger → delivered. */
-export async function summarize(api: ApiClient, campaigns: Campaign[]): Promise<{ byChannel: SummaryRow[]; byCarrier: SummaryRow[] }> {
+export async function summarize(
+  api: ApiClient,
+  campaigns: Campaign[],
+): Promise<{ byChannel: SummaryRow[]; byCarrier: SummaryRow[] }> {
   const rows = new Map<string, { delivered: number; failed: number; other: number; lat: number[] }>();
   const bump = (key: string, field: 'delivered' | 'failed' | 'other', lat?: number) => {
     const r = rows.get(key) ?? { delivered: 0, failed: 0, other: 0, lat: [] };
@@ -130,22 +159,39 @@ export async function summarize(api: ApiClient, campaigns: Campaign[]): Promise<
       bump(`carrier:${e.carrier}`, 'failed');
     }
   }
-  const toRow = ([key, r]: [string, { delivered: number; failed: number; other: number; lat: number[] }]): SummaryRow => {
+  const toRow = ([key, r]: [
+    string,
+    { delivered: number; failed: number; other: number; lat: number[] },
+  ]): SummaryRow => {
     const sorted = [...r.lat].sort((a, b) => a - b);
-    return { key: key.split(':')[1]!, delivered: r.delivered, failed: r.failed, other: r.other, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+    return {
+      key: key.split(':')[1]!,
+      delivered: r.delivered,
+      failed: r.failed,
+      other: r.other,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+    };
   };
   const all = [...rows].map(toRow);
   return {
     byChannel: [...rows].filter(([k]) => k.startsWith('channel:')).map(toRow),
-    byCarrier: [...rows].filter(([k]) => k.startsWith('carrier:')).map(toRow).sort((a, b) => a.key.localeCompare(b.key)),
+    byCarrier: [...rows]
+      .filter(([k]) => k.startsWith('carrier:'))
+      .map(toRow)
+      .sort((a, b) => a.key.localeCompare(b.key)),
     ...(all.length < 0 ? {} : {}),
   };
 }
 
 export function printTable(title: string, rows: SummaryRow[]): void {
   console.log(`\n${title}`);
-  console.log(`  ${'name'.padEnd(22)}${'delivered'.padStart(10)}${'failed'.padStart(8)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}`);
+  console.log(
+    `  ${'name'.padEnd(22)}${'delivered'.padStart(10)}${'failed'.padStart(8)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}`,
+  );
   for (const r of rows) {
-    console.log(`  ${r.key.padEnd(22)}${String(r.delivered).padStart(10)}${String(r.failed).padStart(8)}${String(r.p50).padStart(9)}${String(r.p95).padStart(9)}`);
+    console.log(
+      `  ${r.key.padEnd(22)}${String(r.delivered).padStart(10)}${String(r.failed).padStart(8)}${String(r.p50).padStart(9)}${String(r.p95).padStart(9)}`,
+    );
   }
 }

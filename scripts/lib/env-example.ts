@@ -10,6 +10,8 @@ export function renderEnvExample(): string {
 
 /** The README's configuration table, from the same source. */
 export function renderConfigTable(): string {
-  const rows = Object.entries(CONFIG_DOCS).map(([k, [def, doc]]) => `| \`${k}\` | ${def === '' ? '(unset)' : `\`${def}\``} | ${doc} |`);
+  const rows = Object.entries(CONFIG_DOCS).map(
+    ([k, [def, doc]]) => `| \`${k}\` | ${def === '' ? '(unset)' : `\`${def}\``} | ${doc} |`,
+  );
   return ['| key | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -35,7 +35,8 @@ function spawnTs(entry: string, env: NodeJS.ProcessEnv, quiet: boolean): ChildPr
 async function waitFor(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} during startup (see its log above)`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} during startup (see its log above)`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -92,7 +93,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const sim = spawnTs('services/carrier-sim/main.ts', env, quiet);
     children.push(sim);
-    const api = spawnTs('services/api/main.ts', { ...env, RUN_WORKERS: embeddedDb ? 'true' : env.RUN_WORKERS }, quiet);
+    const api = spawnTs(
+      'services/api/main.ts',
+      { ...env, RUN_WORKERS: embeddedDb ? 'true' : env.RUN_WORKERS },
+      quiet,
+    );
     children.push(api);
     if (!embeddedDb) {
       for (let i = 0; i < (opts.workers ?? 1); i++) children.push(spawnTs('workers/main.ts', env, quiet));
@@ -101,7 +106,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor(`${simUrl}/stats`, sim, 'carrier-sim');
     await waitFor(`${apiUrl}/readyz`, api, 'api');
-    return { apiUrl, simUrl, smtpPort: Number(smtpPort), redisUrl: env.REDIS_URL, embeddedDb, children, stop };
+    return {
+      apiUrl,
+      simUrl,
+      smtpPort: Number(smtpPort),
+      redisUrl: env.REDIS_URL,
+      embeddedDb,
+      children,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import express, { type Express } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { campaignRoutes } from './routes/campaigns.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { opsRoutes } from './routes/ops.routes';
+import { reportsRoutes } from './routes/reports.routes';
+import { campaignLifecycleRoutes } from './routes/campaign-lifecycle.routes';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -29,19 +32,24 @@ export interface AppOptions {
   validateResponses?: boolean;
 }
 
-export function allRoutes(deps: ApiDeps, registry: import('prom-client').Registry): RouteSpec[] {
+export function allRoutes(deps: ApiDeps, registry: Registry): RouteSpec[] {
   return [
     ...opsRoutes(deps, registry),
     ...subscriberRoutes(deps),
     ...incidentRoutes(deps),
     ...campaignRoutes(deps),
+    ...campaignLifecycleRoutes(deps),
     ...auditRoutes(deps),
+    ...reportsRoutes(deps),
     ...webhookRoutes(deps),
   ];
 }
 
 /** Builds the app; only main.ts listens (STYLE.md §8). */
-export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; routes: RouteSpec[]; openapi: object } {
+export function createApp(
+  deps: ApiDeps,
+  opts: AppOptions = {},
+): { app: Express; routes: RouteSpec[]; openapi: object } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -61,7 +69,9 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
     res.type('html').send(DOCS_HTML);
   });
   app.get('/docs/init.js', (_req, res) => {
-    res.type('application/javascript').send("window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });");
+    res
+      .type('application/javascript')
+      .send("window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });");
   });
   app.use('/docs/assets', express.static(SWAGGER_DIR, { index: false, maxAge: '1h' }));
 

@@ -10,7 +10,9 @@ import { createApp } from './create-app';
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 if (!config.REDIS_URL) {
   logger.fatal('REDIS_URL is not set: run `npm start` (it starts a private Redis) or set REDIS_URL');
@@ -34,7 +36,13 @@ let workers: RunningWorkers | undefined;
 let workerConn: ReturnType<typeof createRedis> | undefined;
 if (config.RUN_WORKERS || db.kind === 'pglite') {
   workerConn = createRedis(config.REDIS_URL, 'worker');
-  workers = startWorkers({ config, db, connection: workerConn, queues, logger: logger.child({ role: 'workers' }) });
+  workers = startWorkers({
+    config,
+    db,
+    connection: workerConn,
+    queues,
+    logger: logger.child({ role: 'workers' }),
+  });
 }
 
 const { app } = createApp({
@@ -47,7 +55,10 @@ const { app } = createApp({
   ...(workers ? { reconcile: (id: number) => workers.reconcile(id) } : {}),
 });
 const server: Server = app.listen(config.API_PORT, config.API_HOST, () => {
-  logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}`, db: db.kind, workers: Boolean(workers) }, 'api listening');
+  logger.info(
+    { url: `http://${config.API_HOST}:${config.API_PORT}`, db: db.kind, workers: Boolean(workers) },
+    'api listening',
+  );
 });
 
 let stopping = false;

@@ -1,13 +1,15 @@
 import { CARRIERS } from '../../shared/carriers';
 import type { Channel } from '../../shared/domain';
 import { BodyStore } from './body-store';
+import { IndexHashTable } from './index-hash-table';
+import { KEY_KIND, decodeKey, encodeKey, hashKey, type EncodedKey } from './key-codec';
 
 /**
  * Ground truth: every accepted SMS and stored email, in arrival order. Built to hold millions of
- * arrivals in little memory: fixed-width facts live in typed-array columns, recipients are interned
- * once per handset or mailbox, message ids are derived from the arrival index, and full bodies are
- * kept only for the most recent messages (see StorageLimits). Per arrival that is about 100 bytes:
- * the key string, its dedupe-map entry and ~30 bytes of columns.
+ * arrivals in little memory: fixed-width facts live in typed-array columns, pipeline keys are stored
+ * as two numbers (key-codec.ts) indexed by an open-addressing table, recipients are interned once per
+ * handset or mailbox, message ids are derived from the arrival index, and full bodies are kept only
+ * for the most recent messages (StorageLimits). About 50 bytes per arrival, none of it traced by GC.
  */
 
 export interface Arrival {
@@ -21,12 +23,6 @@ export interface Arrival {
   messageId: string;
 }
 
-export interface SmsBody {
-  kind: 'sms';
-  from: string;
-  text: string;
-}
-
 export interface EmailBody {
   kind: 'email';
   from: string;
@@ -38,7 +34,7 @@ export interface EmailBody {
   truncated: boolean;
 }
 
-export type MessageBody = SmsBody | EmailBody;
+export type MessageBody = { kind: 'sms'; from: string; text: string } | EmailBody;
 
 export interface StorageLimits {
   /** Full bodies kept per handset or mailbox. @defaultValue 20 */
@@ -79,9 +75,14 @@ const ID_PREFIX: Record<Channel, string> = { sms: 'sms', email: 'eml' };
 const MESSAGE_ID = /^(sms|eml)-([0-9a-z]+)-(\d+)-(\d+)$/;
 const NO_CARRIER = 255;
 const CARRIER_INDEX = new Map(CARRIERS.map((c, i) => [c.id, i]));
-const INITIAL_CAPACITY = 4096;
+/**
+ * Columns start with room for 2^20 arrivals (≈ 45 MB of address space). Fresh typed arrays are
+ * zero pages the OS backs only when written, so the room costs RSS only as it fills, and a run of
+ * up to a million arrivals never copies a column (copies leave freed blocks the allocator keeps).
+ */
+const INITIAL_CAPACITY = 1 << 20;
 
-type Column = Uint8Array | Int32Array | Float64Array;
+type Column = Uint8Array | Int32Array | Uint32Array | Float64Array;
 
 function grow<T extends Column>(col: T, capacity: number): T {
   const next = new (col.constructor as new (n: number) => T)(capacity);
@@ -117,21 +118,25 @@ export class ArrivalStore {
   private generation = 0;
   private channelCol = new Uint8Array(INITIAL_CAPACITY);
   private carrierCol = new Uint8Array(INITIAL_CAPACITY);
+  private keyKindCol = new Uint8Array(INITIAL_CAPACITY);
+  private keyACol = new Uint32Array(INITIAL_CAPACITY);
+  private keyBCol = new Uint32Array(INITIAL_CAPACITY);
   private atCol = new Float64Array(INITIAL_CAPACITY);
   private campaignCol = new Float64Array(INITIAL_CAPACITY); // NaN: no campaign
   private boxCol = new Int32Array(INITIAL_CAPACITY);
   private prevCol = new Int32Array(INITIAL_CAPACITY); // previous arrival in the same box, -1: none
-  private keys: string[] = [];
-  private keyIndex = { sms: new Map<string, number>(), email: new Map<string, number>() };
+  private textKeys = new Map<number, string>(); // keys that are not pipeline keys, by arrival index
+  private keyIndex = this.newKeyIndex();
+  private readonly scratch: EncodedKey = { kind: 0, a: 0, b: 0, text: '' };
   private boxes = { sms: new Boxes(), email: new Boxes() };
-  private bodies: BodyStore<MessageBody>;
+  private bodies: BodyStore;
 
   constructor(
-    /** Part of every message id, so ids from another run (seed) or before a reset are not confused. */
+    /** Part of every message id, so ids from another run (seed) are not confused with this one's. */
     private readonly runTag: string,
     private readonly limits: StorageLimits = DEFAULT_STORAGE_LIMITS,
   ) {
-    this.bodies = new BodyStore(limits.maxBodies, limits.maxBodyBytes);
+    this.bodies = new BodyStore(limits.maxBodies, limits.maxBodyBytes, INITIAL_CAPACITY);
   }
 
   get count(): number {
@@ -142,48 +147,94 @@ export class ArrivalStore {
     return { count: this.bodies.size, bytes: this.bodies.totalBytes };
   }
 
-  /** The arrival index for a key (idempotency key or Message-ID), or -1. */
+  /** Generation changes on every reset; a reader streaming arrivals stops when it changes. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** The arrival index for a key (idempotency key or Message-ID) on a channel, or -1. */
   find(channel: Channel, key: string): number {
-    return this.keyIndex[channel].get(key) ?? -1;
+    const k = encodeKey(key, this.scratch);
+    return this.lookup(
+      CHANNEL_CODE[channel],
+      k.kind,
+      k.a,
+      k.b,
+      k.text,
+      hashKey(CHANNEL_CODE[channel], k.kind, k.a, k.b, k.text),
+    );
   }
 
   /**
    * Records an arrival and returns its index. The first arrival for a key owns it: `find` keeps
    * returning it (an email to several recipients gives several arrivals under one Message-ID).
    */
-  add(a: NewArrival, body: MessageBody | null, bodyBytes: number): number {
+  add(a: NewArrival): number {
     if (this.n === this.atCol.length) this.growColumns();
-    const i = this.n++;
+    const i = this.n;
+    const channel = CHANNEL_CODE[a.channel];
     const boxes = this.boxes[a.channel];
     const box = boxes.idFor(a.recipient);
-    this.channelCol[i] = CHANNEL_CODE[a.channel];
+    const key = encodeKey(a.key, this.scratch);
+    const hash = hashKey(channel, key.kind, key.a, key.b, key.text);
+    const owned = this.lookup(channel, key.kind, key.a, key.b, key.text, hash) >= 0;
+    this.channelCol[i] = channel;
     this.carrierCol[i] = a.carrierId === null ? NO_CARRIER : (CARRIER_INDEX.get(a.carrierId) ?? NO_CARRIER);
+    this.keyKindCol[i] = key.kind;
+    this.keyACol[i] = key.a;
+    this.keyBCol[i] = key.b;
+    if (key.kind === KEY_KIND.string) this.textKeys.set(i, key.text);
     this.atCol[i] = a.at;
     this.campaignCol[i] = a.campaignId ?? Number.NaN;
     this.boxCol[i] = box;
     this.prevCol[i] = boxes.last[box] as number;
     boxes.last[box] = i;
     boxes.count[box] = (boxes.count[box] as number) + 1;
-    this.keys.push(a.key);
-    const index = this.keyIndex[a.channel];
-    if (!index.has(a.key)) index.set(a.key, i);
-    if (body) this.keepBody(i, body, bodyBytes);
+    this.n++;
+    if (!owned) this.keyIndex.insert(hash, i);
     return i;
+  }
+
+  keepSmsBody(i: number, text: string, from: string): void {
+    this.bodies.putSms(i, text, from);
+    this.trimBox(i);
+  }
+
+  keepEmailBody(i: number, body: EmailBody): void {
+    this.bodies.putEmail(i, body);
+    this.trimBox(i);
   }
 
   arrival(i: number): Arrival {
     const channel = this.channelOf(i);
-    const carrierCode = this.carrierCol[i] as number;
     const campaign = this.campaignCol[i] as number;
     return {
       channel,
-      carrier: carrierCode === NO_CARRIER ? null : (CARRIERS[carrierCode]?.id ?? null),
-      recipient: this.boxes[channel].addresses[this.boxCol[i] as number] as string,
-      key: this.keys[i] as string,
+      carrier: this.carrierIdOf(i),
+      recipient: this.recipientOf(i),
+      key: this.keyOf(i),
       campaignId: Number.isNaN(campaign) ? null : campaign,
       at: new Date(this.atCol[i] as number).toISOString(),
       messageId: this.messageId(i),
     };
+  }
+
+  keyOf(i: number): string {
+    return decodeKey(
+      this.keyKindCol[i] as number,
+      this.keyACol[i] as number,
+      this.keyBCol[i] as number,
+      this.textKeys.get(i),
+    );
+  }
+
+  carrierIdOf(i: number): string | null {
+    const code = this.carrierCol[i] as number;
+    return code === NO_CARRIER ? null : (CARRIERS[code]?.id ?? null);
+  }
+
+  recipientOf(i: number): string {
+    return this.boxes[this.channelOf(i)].addresses[this.boxCol[i] as number] as string;
   }
 
   messageId(i: number): string {
@@ -200,7 +251,9 @@ export class ArrivalStore {
   }
 
   body(i: number): MessageBody | undefined {
-    return this.bodies.get(i);
+    const b = this.bodies.get(i);
+    if (!b) return undefined;
+    return 'kind' in b ? b : { kind: 'sms', from: b.from, text: b.text };
   }
 
   matches(i: number, f: ArrivalFilter): boolean {
@@ -228,14 +281,9 @@ export class ArrivalStore {
     const seen = new Set<string>();
     const code = CHANNEL_CODE[channel];
     for (let i = this.n - 1; i >= 0 && i >= this.n - scan && seen.size < max; i--) {
-      if (this.channelCol[i] === code) seen.add(this.boxes[channel].addresses[this.boxCol[i] as number] as string);
+      if (this.channelCol[i] === code) seen.add(this.recipientOf(i));
     }
     return [...seen];
-  }
-
-  /** Generation changes on every reset; a reader streaming arrivals stops when it changes. */
-  get currentGeneration(): number {
-    return this.generation;
   }
 
   reset(): void {
@@ -243,23 +291,53 @@ export class ArrivalStore {
     this.generation++;
     this.channelCol = new Uint8Array(INITIAL_CAPACITY);
     this.carrierCol = new Uint8Array(INITIAL_CAPACITY);
+    this.keyKindCol = new Uint8Array(INITIAL_CAPACITY);
+    this.keyACol = new Uint32Array(INITIAL_CAPACITY);
+    this.keyBCol = new Uint32Array(INITIAL_CAPACITY);
     this.atCol = new Float64Array(INITIAL_CAPACITY);
     this.campaignCol = new Float64Array(INITIAL_CAPACITY);
     this.boxCol = new Int32Array(INITIAL_CAPACITY);
     this.prevCol = new Int32Array(INITIAL_CAPACITY);
-    this.keys = [];
-    this.keyIndex = { sms: new Map(), email: new Map() };
+    this.textKeys = new Map();
+    this.keyIndex = this.newKeyIndex();
     this.boxes = { sms: new Boxes(), email: new Boxes() };
-    this.bodies = new BodyStore(this.limits.maxBodies, this.limits.maxBodyBytes);
+    this.bodies = new BodyStore(this.limits.maxBodies, this.limits.maxBodyBytes, INITIAL_CAPACITY);
+  }
+
+  private newKeyIndex(): IndexHashTable {
+    return new IndexHashTable(INITIAL_CAPACITY * 2, (i) =>
+      hashKey(
+        this.channelCol[i] as number,
+        this.keyKindCol[i] as number,
+        this.keyACol[i] as number,
+        this.keyBCol[i] as number,
+        this.textKeys.get(i),
+      ),
+    );
+  }
+
+  private lookup(channel: number, kind: number, a: number, b: number, text: string, hash: number): number {
+    const table = this.keyIndex;
+    for (let s = table.start(hash); ; s = table.next(s)) {
+      const i = table.at(s);
+      if (i < 0) return -1;
+      if (this.channelCol[i] !== channel || this.keyKindCol[i] !== kind) continue;
+      if (
+        kind === KEY_KIND.string
+          ? this.textKeys.get(i) === text
+          : this.keyACol[i] === a && this.keyBCol[i] === b
+      ) {
+        return i;
+      }
+    }
   }
 
   private channelOf(i: number): Channel {
     return CHANNEL_BY_CODE[this.channelCol[i] as number] as Channel;
   }
 
-  /** Keeps the body and drops the one that just fell out of this box's most recent N. */
-  private keepBody(i: number, body: MessageBody, bytes: number): void {
-    this.bodies.put(i, body, bytes);
+  /** Drops the body that just fell out of this box's most recent N. */
+  private trimBox(i: number): void {
     let j = i;
     for (let k = 0; k < this.limits.bodiesPerMailbox && j >= 0; k++) j = this.prevCol[j] as number;
     if (j >= 0) this.bodies.delete(j);
@@ -269,6 +347,9 @@ export class ArrivalStore {
     const capacity = this.atCol.length * 2;
     this.channelCol = grow(this.channelCol, capacity);
     this.carrierCol = grow(this.carrierCol, capacity);
+    this.keyKindCol = grow(this.keyKindCol, capacity);
+    this.keyACol = grow(this.keyACol, capacity);
+    this.keyBCol = grow(this.keyBCol, capacity);
     this.atCol = grow(this.atCol, capacity);
     this.campaignCol = grow(this.campaignCol, capacity);
     this.boxCol = grow(this.boxCol, capacity);

@@ -32,7 +32,11 @@ export interface CarrierSimOptions {
 }
 
 export interface CarrierSim {
-  listen(o: { host: string; httpPort: number; smtpPort: number }): Promise<{ httpPort: number; smtpPort: number }>;
+  listen(o: {
+    host: string;
+    httpPort: number;
+    smtpPort: number;
+  }): Promise<{ httpPort: number; smtpPort: number }>;
   /** Closes HTTP and SMTP (dropping open connections), stops receipts, retries and fault timers. */
   close(): Promise<void>;
   readonly app: Express;
@@ -70,10 +74,10 @@ export function createCarrierSim(opts: CarrierSimOptions): CarrierSim {
     },
   });
   const receipts = new ReceiptDispatcher({
+    store,
     webhook,
     faults,
     stats,
-    logger,
     now,
     flushMs: opts.receiptFlushMs ?? 100,
     maxBatch: opts.receiptBatchSize ?? 500,

@@ -1,4 +1,4 @@
-import { CARRIERS, type Carrier } from '../../shared/carriers';
+import { CARRIERS, findCarrier, type Carrier } from '../../shared/carriers';
 import type { CarrierFaults, EmailFaults, FaultsInput, SmsFaults } from './faults.schema';
 import { createRandom, hash32, stableUniform, type Random } from './prng';
 import { TokenBucket } from './token-bucket';
@@ -66,7 +66,11 @@ export class FaultBook {
   private seed: number;
   private readonly smsProfiles = new Map<string, SmsProfile>();
   private readonly emailProfiles = new Map<string, EmailProfile>();
-  private readonly randoms = new Map<string, Random>();
+  private readonly randoms = {
+    sms: new Map<string, Random>(),
+    email: new Map<string, Random>(),
+    receipts: new Map<string, Random>(),
+  };
   private readonly buckets = new Map<string, TokenBucket | null>();
 
   constructor(
@@ -114,6 +118,11 @@ export class FaultBook {
     return p;
   }
 
+  smsById(carrierId: string): SmsProfile | undefined {
+    const carrier = findCarrier(carrierId);
+    return carrier ? this.sms(carrier) : undefined;
+  }
+
   /** `carrierKey` is a carrier id or NO_CARRIER_KEY. */
   email(carrierKey: string): EmailProfile {
     let p = this.emailProfiles.get(carrierKey);
@@ -130,11 +139,10 @@ export class FaultBook {
   }
 
   random(carrierKey: string, stream: RandomStream): Random {
-    const label = `${this.seed}:${carrierKey}:${stream}`;
-    let r = this.randoms.get(label);
+    let r = this.randoms[stream].get(carrierKey);
     if (!r) {
-      r = createRandom(hash32(label));
-      this.randoms.set(label, r);
+      r = createRandom(hash32(`${this.seed}:${carrierKey}:${stream}`));
+      this.randoms[stream].set(carrierKey, r);
     }
     return r;
   }
@@ -197,7 +205,7 @@ export class FaultBook {
   private clearDerived(): void {
     this.smsProfiles.clear();
     this.emailProfiles.clear();
-    this.randoms.clear();
+    for (const streams of Object.values(this.randoms)) streams.clear();
     this.buckets.clear();
   }
 }
@@ -245,7 +253,10 @@ function resolveSms(carrier: Carrier, f: Partial<SmsFaults>): SmsProfile {
   return {
     latencyMs: f.latencyMs ?? carrier.profile.responseLatencyMs,
     errorRates: (['500', '502', '503', 'timeout'] as const)
-      .map((k) => ({ outcome: k === 'timeout' ? k : (Number(k) as 500 | 502 | 503), rate: f.errorRates?.[k] ?? 0 }))
+      .map((k) => ({
+        outcome: k === 'timeout' ? k : (Number(k) as 500 | 502 | 503),
+        rate: f.errorRates?.[k] ?? 0,
+      }))
       .filter((e) => e.rate > 0),
     timeout: { ...DEFAULT_TIMEOUT, ...(f.timeout ?? {}) },
     submitLimit:

@@ -44,6 +44,7 @@ export function issuesToDetails(issues: z.core.$ZodIssue[], prefix = ''): SimErr
 /** Parses with a zod schema or throws VALIDATION_FAILED with one detail per issue. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new SimError('VALIDATION_FAILED', `invalid ${what}`, issuesToDetails(parsed.error.issues));
+  if (!parsed.success)
+    throw new SimError('VALIDATION_FAILED', `invalid ${what}`, issuesToDetails(parsed.error.issues));
   return parsed.data;
 }

@@ -28,6 +28,12 @@ const arrivalsQuery = z.object({
 
 const inboxQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
+function memoryMb(): Record<string, number> {
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
+  const m = process.memoryUsage();
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external) };
+}
+
 function drained(res: Response): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -86,6 +92,7 @@ export function groundTruthRouter(deps: GroundTruthDeps): Router {
       storedBodies: store.storedBodies,
       receiptsWaiting: receipts.waiting,
       seed: faults.currentSeed(),
+      memory: memoryMb(),
     });
   });
 

@@ -11,13 +11,19 @@ export interface HandsetMessage {
 const TIME = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 /** An SMS thread as a phone shows it, oldest at the top; `messages` come oldest first. */
-export function handsetPage(p: { msisdn: string; total: number; carrierName: string; messages: HandsetMessage[] }): Html {
+export function handsetPage(p: {
+  msisdn: string;
+  total: number;
+  carrierName: string;
+  messages: HandsetMessage[];
+}): Html {
   let lastSender: string | null = null;
   let lastMinute = '';
   const bubbles = p.messages.map((m) => {
     const minute = TIME.format(new Date(m.arrival.at));
     const time = minute !== lastMinute ? html`<div class="time">${minute} UTC</div>` : html``;
-    const sender = m.from !== lastSender ? html`<div class="sender">${m.from ?? 'unknown sender'}</div>` : html``;
+    const sender =
+      m.from !== lastSender ? html`<div class="sender">${m.from ?? 'unknown sender'}</div>` : html``;
     lastMinute = minute;
     lastSender = m.from;
     const bubble =
@@ -27,13 +33,19 @@ export function handsetPage(p: { msisdn: string; total: number; carrierName: str
     return html`${time}${sender}${bubble}`;
   });
   const shown = p.messages.length;
-  return html`
-<p class="muted">${p.total} message(s) received by ${p.msisdn}; the last ${shown} shown.
- <a href="/inbox/sms/${encodeURIComponent(p.msisdn)}">JSON</a></p>
-<div class="phone"><div class="screen">
-  <div class="status"><span>9:41</span><span>${p.carrierName}</span><span>5G ▮▮▮</span></div>
-  <div class="contact"><div class="avatar">✉</div>${p.msisdn}</div>
-  <div class="thread">${shown === 0 ? html`<p class="muted">No messages yet.</p>` : bubbles}</div>
-  <div class="inputbar">Text Message · SMS</div>
-</div></div>`;
+  return html` <p class="muted">
+      ${p.total} message(s) received by ${p.msisdn}; the last ${shown} shown.
+      <a href="/inbox/sms/${encodeURIComponent(p.msisdn)}">JSON</a>
+    </p>
+    <div class="phone">
+      <div class="screen">
+        <div class="status"><span>9:41</span><span>${p.carrierName}</span><span>5G ▮▮▮</span></div>
+        <div class="contact">
+          <div class="avatar">✉</div>
+          ${p.msisdn}
+        </div>
+        <div class="thread">${shown === 0 ? html`<p class="muted">No messages yet.</p>` : bubbles}</div>
+        <div class="inputbar">Text Message · SMS</div>
+      </div>
+    </div>`;
 }

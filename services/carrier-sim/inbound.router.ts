@@ -33,7 +33,7 @@ export function inboundRouter(deps: { webhook: WebhookClient; stats: SimStats; n
       at: new Date(deps.now()).toISOString(),
     };
     deps.stats.inbound.accepted++;
-    void deps.webhook.deliver(INBOUND_PATH, message, 'inbound').then((ok) => {
+    void deps.webhook.deliver(INBOUND_PATH, JSON.stringify(message), 'inbound').then((ok) => {
       if (ok) deps.stats.inbound.forwarded++;
     });
     res.status(202).json({ status: 'accepted', forwardedTo: INBOUND_PATH, message: { ...message } });

@@ -17,19 +17,26 @@ export function mailboxPage(p: {
 }): Html {
   const base = `/mailbox/${encodeURIComponent(p.address)}`;
   const list = p.items.map(
-    (m) => html`<a href="${base}?m=${encodeURIComponent(m.arrival.messageId)}"
-      class="${m.arrival.messageId === p.selectedId ? 'sel' : ''}">
-      <div class="subj">${m.body ? m.body.subject || '(no subject)' : '(body no longer kept)'}</div>
-      <div class="muted">${m.body?.from ?? m.arrival.key}</div>
-      <div class="muted">${m.arrival.at}</div></a>`,
+    (m) =>
+      html`<a
+        href="${base}?m=${encodeURIComponent(m.arrival.messageId)}"
+        class="${m.arrival.messageId === p.selectedId ? 'sel' : ''}"
+      >
+        <div class="subj">${m.body ? m.body.subject || '(no subject)' : '(body no longer kept)'}</div>
+        <div class="muted">${m.body?.from ?? m.arrival.key}</div>
+        <div class="muted">${m.arrival.at}</div></a
+      >`,
   );
-  return html`
-<p class="muted">${p.total} message(s) delivered to ${p.address}; the last ${p.items.length} listed.
- <a href="/inbox/email/${encodeURIComponent(p.address)}">JSON</a></p>
-<div class="mail">
-  <div class="list">${p.items.length ? list : html`<p class="muted">No messages yet.</p>`}</div>
-  <div class="reader">${p.rendered ? reader(p.rendered, p.selectedId ?? '') : html`<p class="muted">Nothing selected.</p>`}</div>
-</div>`;
+  return html` <p class="muted">
+      ${p.total} message(s) delivered to ${p.address}; the last ${p.items.length} listed.
+      <a href="/inbox/email/${encodeURIComponent(p.address)}">JSON</a>
+    </p>
+    <div class="mail">
+      <div class="list">${p.items.length ? list : html`<p class="muted">No messages yet.</p>`}</div>
+      <div class="reader">
+        ${p.rendered ? reader(p.rendered, p.selectedId ?? '') : html`<p class="muted">Nothing selected.</p>`}
+      </div>
+    </div>`;
 }
 
 function reader(m: RenderedEmail, messageId: string): Html {
@@ -42,14 +49,26 @@ function reader(m: RenderedEmail, messageId: string): Html {
     ['Message-ID', m.messageId],
     ['X-Campaign-Id', campaign],
   ];
-  return html`
-<h2>${m.subject || '(no subject)'}</h2>
-<table class="headers">${rows
-    .filter(([, v]) => v)
-    .map(([k, v]) => html`<tr><td>${k}</td><td>${v}</td></tr>`)}</table>
-${m.truncated ? html`<p class="muted">Only the first part of this ${m.size}-byte message was kept.</p>` : html``}
-<details><summary>All headers</summary><pre>${m.headers.map((h) => `${h.name}: ${h.value}\n`).join('')}</pre></details>
-<p class="muted"><a href="/messages/${encodeURIComponent(messageId)}?format=raw">raw</a> ·
- <a href="/messages/${encodeURIComponent(messageId)}">JSON</a></p>
-<iframe sandbox="" referrerpolicy="no-referrer" title="message body" srcdoc="${m.html}"></iframe>`;
+  return html` <h2>${m.subject || '(no subject)'}</h2>
+    <table class="headers">
+      ${rows
+        .filter(([, v]) => v)
+        .map(
+          ([k, v]) =>
+            html`<tr>
+              <td>${k}</td>
+              <td>${v}</td>
+            </tr>`,
+        )}
+    </table>
+    ${m.truncated ? html`<p class="muted">Only the first part of this ${m.size}-byte message was kept.</p>` : html``}
+    <details>
+      <summary>All headers</summary>
+      <pre>${m.headers.map((h) => `${h.name}: ${h.value}\n`).join('')}</pre>
+    </details>
+    <p class="muted">
+      <a href="/messages/${encodeURIComponent(messageId)}?format=raw">raw</a> ·
+      <a href="/messages/${encodeURIComponent(messageId)}">JSON</a>
+    </p>
+    <iframe sandbox="" referrerpolicy="no-referrer" title="message body" srcdoc="${m.html}"></iframe>`;
 }

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     httpPort: config.CARRIER_SIM_PORT,
     smtpPort: config.CARRIER_SIM_SMTP_PORT,
   });
-  const host = config.CARRIER_SIM_HOST.includes(':') ? `[${config.CARRIER_SIM_HOST}]` : config.CARRIER_SIM_HOST;
+  const host = config.CARRIER_SIM_HOST.includes(':')
+    ? `[${config.CARRIER_SIM_HOST}]`
+    : config.CARRIER_SIM_HOST;
   logger.info(
     { httpUrl: `http://${host}:${httpPort}`, smtpUrl: `smtp://${host}:${smtpPort}`, httpPort, smtpPort },
     'carrier-sim ready',

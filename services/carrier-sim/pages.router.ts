@@ -43,7 +43,11 @@ export function pagesRouter(store: ArrivalStore): Router {
     const messages = indices.reverse().map((i) => {
       const a = store.arrival(i);
       const body = store.body(i);
-      return { arrival: a, from: body?.kind === 'sms' ? body.from : null, text: body?.kind === 'sms' ? body.text : null };
+      return {
+        arrival: a,
+        from: body?.kind === 'sms' ? body.from : null,
+        text: body?.kind === 'sms' ? body.text : null,
+      };
     });
     const carrierName = findCarrier(messages.at(-1)?.arrival.carrier ?? '')?.name ?? 'Carrier';
     sendPage(res, `Handset ${msisdn}`, handsetPage({ msisdn, total, carrierName, messages }));
@@ -59,7 +63,13 @@ export function pagesRouter(store: ArrivalStore): Router {
     const wanted = typeof req.query.m === 'string' ? req.query.m : undefined;
     const selected = items.find((m) => m.arrival.messageId === wanted) ?? items.find((m) => m.body);
     const rendered = selected?.body ? await renderEmail(selected.body.raw, selected.body) : null;
-    const body = mailboxPage({ address, total, items, selectedId: selected?.arrival.messageId ?? null, rendered });
+    const body = mailboxPage({
+      address,
+      total,
+      items,
+      selectedId: selected?.arrival.messageId ?? null,
+      rendered,
+    });
     sendPage(res, `Mailbox ${address}`, body);
   });
 

@@ -1,6 +1,7 @@
 import type { Carrier } from '../../shared/carriers';
-import type { Logger } from '../../shared/logger';
+import type { ArrivalStore } from './arrival-store';
 import type { FaultBook } from './fault-book';
+import { isoTime } from './iso-time';
 import type { SimStats } from './sim-stats';
 import type { WebhookClient } from './webhook-client';
 
@@ -9,6 +10,7 @@ import type { WebhookClient } from './webhook-client';
  * in a time wheel (one slot per flush interval), and goes out with the other receipts due in the same
  * flush, in batches of at most `maxBatch`, to `POST /v1/webhooks/receipts`, retried until a 2xx.
  * The profile can drop, duplicate, delay and reorder receipts, and make some undeliverable or expired.
+ * A waiting receipt is three numbers (arrival index, status, due time), not an object.
  */
 
 export const RECEIPTS_PATH = '/v1/webhooks/receipts';
@@ -16,12 +18,14 @@ export const RECEIPTS_PATH = '/v1/webhooks/receipts';
 export const RECEIPT_STATUSES = ['delivered', 'undeliverable', 'expired'] as const;
 export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
 
-/** Carrier error codes carried by non-delivered receipts. */
-export const RECEIPT_ERROR_CODES = {
+/** Carrier error codes carried by receipts that are not "delivered". */
+export const RECEIPT_ERROR_CODES: Record<ReceiptStatus, string | null> = {
+  delivered: null,
   undeliverable: 'UNKNOWN_SUBSCRIBER',
   expired: 'VALIDITY_EXPIRED',
-} as const;
+};
 
+/** The wire form, as the api receives it (one element of `receipts`). */
 export interface Receipt {
   idempotencyKey: string;
   messageId: string;
@@ -31,20 +35,16 @@ export interface Receipt {
   at: string;
 }
 
-interface PendingReceipt {
-  idempotencyKey: string;
-  messageId: string;
-  carrier: string;
-  status: ReceiptStatus;
-  dueMs: number;
-  reorder: boolean;
-}
+const DELIVERED = 0;
+const UNDELIVERABLE = 1;
+const EXPIRED = 2;
+const STRIDE = 3; // arrival index, status, due ms
 
 export interface ReceiptDispatcherOptions {
+  store: ArrivalStore;
   webhook: WebhookClient;
   faults: FaultBook;
   stats: SimStats;
-  logger: Logger;
   now: () => number;
   /** Flush interval in ms. @defaultValue 100 */
   flushMs: number;
@@ -57,9 +57,9 @@ export interface ReceiptDispatcherOptions {
 }
 
 export class ReceiptDispatcher {
-  private wheel = new Map<number, PendingReceipt[]>();
+  private wheel = new Map<number, number[]>();
   private nextSlot: number;
-  private outbox: Receipt[][] = [];
+  private outbox: { body: string; count: number }[] = [];
   private inFlight = 0;
   private inFlightReceipts = 0;
   private pending = 0;
@@ -80,6 +80,7 @@ export class ReceiptDispatcher {
     this.clear();
   }
 
+  /** Forgets every receipt not yet posted (the store was reset, or the sim is closing). */
   clear(): void {
     this.wheel = new Map();
     this.outbox = [];
@@ -92,112 +93,113 @@ export class ReceiptDispatcher {
     return this.pending;
   }
 
-  schedule(carrier: Carrier, idempotencyKey: string, messageId: string, acceptedMs: number): void {
+  /** Draws the receipt for an accepted SMS (arrival `index`) from the carrier's profile. */
+  schedule(carrier: Carrier, index: number, acceptedMs: number): void {
     const { faults, stats } = this.o;
     const p = faults.sms(carrier).receipts;
     const rng = faults.random(carrier.id, 'receipts');
-    const dropped = rng.chance(p.dropRate);
-    const r = rng.next();
-    const delay = rng.latency(p.latencyMs.p50, p.latencyMs.p99) + p.delayMs;
-    const duplicate = rng.chance(p.duplicateRate);
-    const copyDelay = rng.latency(p.latencyMs.p50, p.latencyMs.p99) + p.delayMs;
-    if (dropped) {
+    if (p.dropRate > 0 && rng.chance(p.dropRate)) {
       stats.receipts.dropped++;
       return;
     }
-    const status: ReceiptStatus =
-      r < p.undeliverableRate
-        ? 'undeliverable'
-        : r < p.undeliverableRate + p.expiredRate
-          ? 'expired'
-          : 'delivered';
-    const base = { idempotencyKey, messageId, carrier: carrier.id, status, reorder: p.reorder };
-    this.enqueue({ ...base, dueMs: acceptedMs + delay });
-    if (duplicate) {
+    const r = p.undeliverableRate + p.expiredRate > 0 ? rng.next() : 1;
+    const status =
+      r < p.undeliverableRate ? UNDELIVERABLE : r < p.undeliverableRate + p.expiredRate ? EXPIRED : DELIVERED;
+    const dueMs = acceptedMs + rng.latency(p.latencyMs.p50, p.latencyMs.p99) + p.delayMs;
+    this.enqueue(index, status, dueMs);
+    if (p.duplicateRate > 0 && rng.chance(p.duplicateRate)) {
       stats.receipts.duplicated++;
-      this.enqueue({ ...base, dueMs: acceptedMs + delay + copyDelay });
+      this.enqueue(index, status, dueMs + rng.latency(p.latencyMs.p50, p.latencyMs.p99) + p.delayMs);
     }
   }
 
-  /** Moves every receipt due by now into batches and posts them. */
+  /** Posts every receipt due by now, in batches. */
   flush(): void {
     const current = Math.floor(this.o.now() / this.o.flushMs);
-    const due: PendingReceipt[] = [];
+    let due: number[] = [];
     for (let slot = this.nextSlot; slot <= current; slot++) {
       const list = this.wheel.get(slot);
       if (!list) continue;
       this.wheel.delete(slot);
-      for (const item of list) due.push(item);
+      due = due.length === 0 ? list : due.concat(list);
     }
     this.nextSlot = current + 1;
     if (due.length === 0) return;
     this.reorder(due);
-    for (let i = 0; i < due.length; i += this.o.maxBatch) {
-      this.outbox.push(due.slice(i, i + this.o.maxBatch).map(toWire));
+    const perBatch = this.o.maxBatch * STRIDE;
+    for (let start = 0; start < due.length; start += perBatch) {
+      const end = Math.min(due.length, start + perBatch);
+      const parts: string[] = [];
+      for (let k = start; k < end; k += STRIDE) {
+        parts.push(this.receiptJson(due[k] as number, due[k + 1] as number, due[k + 2] as number));
+      }
+      this.outbox.push({ body: `{"receipts":[${parts.join(',')}]}`, count: parts.length });
     }
     this.pump();
   }
 
-  private enqueue(item: PendingReceipt): void {
+  private receiptJson(index: number, status: number, dueMs: number): string {
+    const { store } = this.o;
+    const name = RECEIPT_STATUSES[status] as ReceiptStatus;
+    const code = RECEIPT_ERROR_CODES[name];
+    return (
+      `{"idempotencyKey":${JSON.stringify(store.keyOf(index))},"messageId":"${store.messageId(index)}",` +
+      `"carrier":"${store.carrierIdOf(index)}","status":"${name}","errorCode":${code ? `"${code}"` : 'null'},` +
+      `"at":"${isoTime(dueMs)}"}`
+    );
+  }
+
+  private enqueue(index: number, status: number, dueMs: number): void {
     if (this.pending >= this.o.maxPending) {
       this.o.stats.receipts.shed++;
       return;
     }
-    const slot = Math.max(this.nextSlot, Math.floor(item.dueMs / this.o.flushMs));
+    const slot = Math.max(this.nextSlot, Math.floor(dueMs / this.o.flushMs));
     let list = this.wheel.get(slot);
     if (!list) {
       list = [];
       this.wheel.set(slot, list);
     }
-    list.push(item);
+    list.push(index, status, dueMs);
     this.pending++;
     this.o.stats.receipts.scheduled++;
   }
 
   /** Shuffles the receipts of carriers whose profile says "reorder", among their own positions. */
-  private reorder(due: PendingReceipt[]): void {
-    const byCarrier = new Map<string, number[]>();
-    due.forEach((item, i) => {
-      if (!item.reorder) return;
-      const positions = byCarrier.get(item.carrier) ?? [];
-      positions.push(i);
-      byCarrier.set(item.carrier, positions);
-    });
-    for (const [carrierId, positions] of byCarrier) {
-      const items = positions.map((i) => due[i] as PendingReceipt);
-      this.o.faults.random(carrierId, 'receipts').shuffle(items);
-      positions.forEach((pos, k) => (due[pos] = items[k] as PendingReceipt));
+  private reorder(due: number[]): void {
+    const { store, faults } = this.o;
+    const positions = new Map<string, number[]>();
+    for (let k = 0; k < due.length; k += STRIDE) {
+      const carrierId = store.carrierIdOf(due[k] as number);
+      if (carrierId === null || !faults.smsById(carrierId)?.receipts.reorder) continue;
+      const list = positions.get(carrierId) ?? [];
+      list.push(k);
+      positions.set(carrierId, list);
+    }
+    for (const [carrierId, list] of positions) {
+      const triplets = list.map((k) => due.slice(k, k + STRIDE));
+      faults.random(carrierId, 'receipts').shuffle(triplets);
+      list.forEach((k, n) => due.splice(k, STRIDE, ...(triplets[n] as number[])));
     }
   }
 
   private pump(): void {
     while (this.inFlight < this.o.maxInFlight && this.outbox.length > 0) {
-      const batch = this.outbox.shift() as Receipt[];
+      const batch = this.outbox.shift() as { body: string; count: number };
       this.inFlight++;
-      this.inFlightReceipts += batch.length;
+      this.inFlightReceipts += batch.count;
       void this.post(batch);
     }
   }
 
-  private async post(batch: Receipt[]): Promise<void> {
-    const ok = await this.o.webhook.deliver(RECEIPTS_PATH, { receipts: batch }, 'receipts');
+  private async post(batch: { body: string; count: number }): Promise<void> {
+    const ok = await this.o.webhook.deliver(RECEIPTS_PATH, batch.body, 'receipts');
     this.inFlight--;
-    this.inFlightReceipts -= batch.length;
+    this.inFlightReceipts -= batch.count;
     if (!ok) return;
-    this.pending = Math.max(0, this.pending - batch.length);
-    this.o.stats.receipts.posted += batch.length;
+    this.pending = Math.max(0, this.pending - batch.count);
+    this.o.stats.receipts.posted += batch.count;
     this.o.stats.receipts.batches++;
     this.pump();
   }
-}
-
-function toWire(p: PendingReceipt): Receipt {
-  return {
-    idempotencyKey: p.idempotencyKey,
-    messageId: p.messageId,
-    carrier: p.carrier,
-    status: p.status,
-    errorCode: p.status === 'delivered' ? null : RECEIPT_ERROR_CODES[p.status],
-    at: new Date(p.dueMs).toISOString(),
-  };
 }

@@ -1,4 +1,4 @@
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import type { Arrival, MessageBody } from './arrival-store';
 
 /** What `GET /messages/:id` returns: the arrival, the raw message and a rendered view of it. */
@@ -33,7 +33,12 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string {
   return (Array.isArray(a) ? a : [a]).map((x) => x.text).join(', ');
 }
 
-export async function renderEmail(raw: Buffer, meta: { truncated: boolean; size: number }): Promise<RenderedEmail> {
+export async function renderEmail(
+  raw: Buffer,
+  meta: { truncated: boolean; size: number },
+): Promise<RenderedEmail> {
+  // Loaded on first use: only people and tests look at rendered mail, the SMTP path never does.
+  const { simpleParser } = await import('mailparser');
   const mail = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true });
   return {
     subject: mail.subject ?? '',

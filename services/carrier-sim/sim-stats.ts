@@ -22,7 +22,13 @@ export interface ReceiptCounters {
   postFailures: number;
 }
 
-const newChannel = (): ChannelCounters => ({ received: 0, duplicates: 0, rejected: 0, throttled: 0, faults: {} });
+const newChannel = (): ChannelCounters => ({
+  received: 0,
+  duplicates: 0,
+  rejected: 0,
+  throttled: 0,
+  faults: {},
+});
 const newReceipts = (): ReceiptCounters => ({
   scheduled: 0,
   posted: 0,

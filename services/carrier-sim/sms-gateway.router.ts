@@ -11,7 +11,7 @@ import {
 } from './gateway-middleware';
 import { FAULT_STATUS_CODES, SimError, type SimErrorDetail } from './sim-errors';
 import type { Sleeper } from './sleeper';
-import { MAX_BATCH, smsBatch, smsMessage, type SmsMessage } from './sms-message.schema';
+import { MAX_BATCH, isSmsMessage, smsBatch, smsMessage, type SmsMessage } from './sms-message.schema';
 import { submitSmsMessages, type SmsResult, type SubmitSmsDeps } from './submit-sms-messages';
 
 export interface SmsGatewayDeps extends SubmitSmsDeps {
@@ -37,7 +37,7 @@ export function smsGatewayRouter(deps: SmsGatewayDeps): Router {
   });
 
   router.post('/carriers/:carrier/messages', ...admitted, async (req, res) => {
-    const message = parseOrThrow(smsMessage, req.body, 'message');
+    const message = parseOne(req.body);
     const results = await handleSubmission(req, res, carrierOf(res), [message], deps);
     if (results) res.json(results[0]);
   });
@@ -46,6 +46,10 @@ export function smsGatewayRouter(deps: SmsGatewayDeps): Router {
 }
 
 function parseBatch(body: unknown): SmsMessage[] {
+  const list = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(list) && list.length >= 1 && list.length <= MAX_BATCH && list.every(isSmsMessage)) {
+    return list;
+  }
   const batch = parseOrThrow(smsBatch, body, 'batch');
   if (batch.messages.length > MAX_BATCH) {
     throw new SimError('BATCH_TOO_LARGE', `a batch holds at most ${MAX_BATCH} messages`, [
@@ -61,6 +65,10 @@ function parseBatch(body: unknown): SmsMessage[] {
   });
   if (details.length > 0) throw new SimError('VALIDATION_FAILED', 'invalid batch', details);
   return messages;
+}
+
+function parseOne(body: unknown): SmsMessage {
+  return isSmsMessage(body) ? body : parseOrThrow(smsMessage, body, 'message');
 }
 
 /** Returns the per-message results, or null when the injected fault destroyed the socket. */

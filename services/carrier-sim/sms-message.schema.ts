@@ -11,6 +11,27 @@ export const smsMessage = z.object({
 
 export const MAX_BATCH = 100;
 
+const within = (v: unknown, min: number, max: number): boolean =>
+  typeof v === 'string' && v.length >= min && v.length <= max;
+
+/**
+ * The gateway's hot path: the same rules as `smsMessage`, checked without building a copy. A batch
+ * that fails it is parsed again with the schema, which produces the error details
+ * (tests/unit/carrier-sim-sms-message.test.ts keeps the two in step).
+ */
+export function isSmsMessage(v: unknown): v is SmsMessage {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const m = v as Record<string, unknown>;
+  const c = m.campaignId;
+  return (
+    within(m.to, 1, 32) &&
+    within(m.from, 1, 32) &&
+    within(m.text, 1, 1600) &&
+    within(m.idempotencyKey, 1, 200) &&
+    (c === undefined || (typeof c === 'number' && Number.isSafeInteger(c) && c > 0))
+  );
+}
+
 /** Size is checked separately so an oversize batch gets its own code (BATCH_TOO_LARGE). */
 export const smsBatch = z.object({ messages: z.array(z.unknown()).min(1) });
 

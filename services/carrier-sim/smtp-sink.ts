@@ -106,7 +106,9 @@ export function createSmtpSink(deps: SmtpSinkDeps): SMTPServer {
         const bucket = faults.emailBucket(key);
         if (bucket && bucket.take(1, now) > 0) {
           stats.of(key, 'email').throttled++;
-          return done(smtpError(421, `Too many messages for ${key}, slow down (limit ${bucket.ratePerSec}/s)`));
+          return done(
+            smtpError(421, `Too many messages for ${key}, slow down (limit ${bucket.ratePerSec}/s)`),
+          );
         }
         const fate = faults.drawEmailStage(key, 'rcpt');
         await sleeper.sleep(profile.verbDelayMs.rcpt);
@@ -195,11 +197,15 @@ function storeEmail(
   let first = -1;
   for (const recipient of m.recipients) {
     const carrierKey = carrierKeyFor(recipient);
-    const index = store.add(
-      { channel: 'email', carrierId: carrierKey === NO_CARRIER_KEY ? null : carrierKey, recipient, key, campaignId, at },
-      body,
-      m.raw.length + 256,
-    );
+    const index = store.add({
+      channel: 'email',
+      carrierId: carrierKey === NO_CARRIER_KEY ? null : carrierKey,
+      recipient,
+      key,
+      campaignId,
+      at,
+    });
+    store.keepEmailBody(index, body);
     stats.of(carrierKey, 'email').received++;
     if (first < 0) first = index;
   }

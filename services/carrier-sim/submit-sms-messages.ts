@@ -36,37 +36,44 @@ export const SMS_REJECTION_CODES = {
  * behind us) and decides each one: a known idempotency key is a duplicate answered with the original
  * message id; an invalid or blocked number is rejected; anything else arrives and gets a receipt.
  */
-export function submitSmsMessages(carrier: Carrier, messages: SmsMessage[], deps: SubmitSmsDeps): SmsResult[] {
+export function submitSmsMessages(
+  carrier: Carrier,
+  messages: SmsMessage[],
+  deps: SubmitSmsDeps,
+): SmsResult[] {
   const counters = deps.stats.of(carrier.id, 'sms');
   const at = deps.now();
   return messages.map((m) => {
     const existing = deps.store.find('sms', m.idempotencyKey);
     if (existing >= 0) {
       counters.duplicates++;
-      return { idempotencyKey: m.idempotencyKey, status: 'duplicate', messageId: deps.store.messageId(existing) };
+      return {
+        idempotencyKey: m.idempotencyKey,
+        status: 'duplicate',
+        messageId: deps.store.messageId(existing),
+      };
     }
     const problem = checkMsisdn(m.to);
     if (problem || deps.faults.isBlocked(carrier, m.to)) {
       counters.rejected++;
       const errorCode = problem ? 'INVALID_NUMBER' : 'BLOCKED';
-      const error = problem ? `${SMS_REJECTION_CODES.INVALID_NUMBER} (${problem.code})` : SMS_REJECTION_CODES.BLOCKED;
+      const error = problem
+        ? `${SMS_REJECTION_CODES.INVALID_NUMBER} (${problem.code})`
+        : SMS_REJECTION_CODES.BLOCKED;
       return { idempotencyKey: m.idempotencyKey, status: 'rejected', errorCode, error };
     }
-    const index = deps.store.add(
-      {
-        channel: 'sms',
-        carrierId: carrier.id,
-        recipient: m.to,
-        key: m.idempotencyKey,
-        campaignId: m.campaignId ?? parseIdempotencyKey(m.idempotencyKey)?.campaignId ?? null,
-        at,
-      },
-      { kind: 'sms', from: m.from, text: m.text },
-      64 + 2 * (m.text.length + m.from.length),
-    );
+    const index = deps.store.add({
+      channel: 'sms',
+      carrierId: carrier.id,
+      recipient: m.to,
+      key: m.idempotencyKey,
+      campaignId: m.campaignId ?? parseIdempotencyKey(m.idempotencyKey)?.campaignId ?? null,
+      at,
+    });
+    deps.store.keepSmsBody(index, m.text, m.from);
     counters.received++;
     const messageId = deps.store.messageId(index);
-    deps.receipts.schedule(carrier, m.idempotencyKey, messageId, at);
+    deps.receipts.schedule(carrier, index, at);
     return { idempotencyKey: m.idempotencyKey, status: 'accepted', messageId };
   });
 }

@@ -9,8 +9,8 @@ import type { Sleeper } from './sleeper';
  * connections, and retries with capped exponential backoff until a 2xx or until `close()`.
  */
 export interface WebhookClient {
-  /** Resolves true once acknowledged (2xx), false if the client was closed first. */
-  deliver(path: string, body: unknown, what: string): Promise<boolean>;
+  /** POSTs `rawJson`; resolves true once acknowledged (2xx), false if the client was closed first. */
+  deliver(path: string, rawJson: string, what: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -53,9 +53,8 @@ export function createWebhookClient(opts: {
   }
 
   return {
-    async deliver(path, body, what) {
+    async deliver(path, raw, what) {
       const url = base + path;
-      const raw = JSON.stringify(body);
       for (let n = 0; !closed; n++) {
         const problem = await attempt(url, raw);
         if (problem === null) return true;

@@ -8,7 +8,10 @@ export const auditQuery = z.object({
   carrier: z.string().max(64).optional(),
   channel: z.enum(CHANNELS).optional(),
   outcome: z.string().max(64).optional(),
-  subscriber: z.string().regex(/^[0-9a-f]{24}$/).optional(),
+  subscriber: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/)
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   /** Cursor: the last seq of the previous page. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { CAMPAIGN_STATES, CHANNELS, LOCALES, NOTICE_KINDS } from '../domain';
+import { CAMPAIGN_STATES, CHANNELS, LOCALES, type NoticeKind } from '../domain';
 import { audienceFilter } from '../ledger/audience';
 
 export const campaignInput = z
   .object({
     incidentId: z.number().int().positive(),
-    kind: z.enum(NOTICE_KINDS),
+    // Law-enforcement reports go to a reporting sink, and corrections follow an original campaign:
+    // both have their own endpoints, so a customer campaign is one of these two kinds.
+    kind: z.enum(['agency-advisory', 'carrier-notice'] satisfies NoticeKind[]),
     channels: z
       .array(z.enum(CHANNELS))
       .min(1)

@@ -7,7 +7,10 @@ export const incidentInput = z
   .object({
     exerciseId: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and dash only (no spaces, commas, < or &)'),
+      .regex(
+        /^[A-Za-z0-9._-]{1,64}$/,
+        'letters, digits, dot, underscore and dash only (no spaces, commas, < or &)',
+      ),
     title: z.string().min(1).max(200),
     threatActor: z.string().min(1).max(100),
     carriers: z.array(z.enum(CARRIER_IDS)).min(1),

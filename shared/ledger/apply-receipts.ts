@@ -17,7 +17,11 @@ export interface ApplyReceiptsResult {
  * forward (sending|sent → delivered|undelivered); duplicates, late receipts and unknown ids are
  * audited and otherwise ignored (DOMAIN.md §6).
  */
-export async function applyReceipts(db: Db, receipts: ReceiptsJob['receipts'], actor: string): Promise<ApplyReceiptsResult> {
+export async function applyReceipts(
+  db: Db,
+  receipts: ReceiptsJob['receipts'],
+  actor: string,
+): Promise<ApplyReceiptsResult> {
   const parsed = receipts.map((r) => ({ r, key: parseIdempotencyKey(r.idempotencyKey) }));
   const known = parsed.filter((p) => p.key !== null);
   // Last word per notification within the batch; the others are duplicates of it.
@@ -56,7 +60,13 @@ export async function applyReceipts(db: Db, receipts: ReceiptsJob['receipts'], a
     const notApplied = ids.filter((id) => !appliedIds.has(id));
     const existing = notApplied.length
       ? (
-          await tx.query<{ id: number; campaign_id: number; state: string; carrier: string; channel: 'sms' | 'email' }>(
+          await tx.query<{
+            id: number;
+            campaign_id: number;
+            state: string;
+            carrier: string;
+            channel: 'sms' | 'email';
+          }>(
             'SELECT id, campaign_id, state, carrier, channel FROM notification WHERE id = ANY($1::bigint[])',
             [notApplied],
           )
@@ -92,7 +102,12 @@ export async function applyReceipts(db: Db, receipts: ReceiptsJob['receipts'], a
       }
       if (id === undefined || (!e && !appliedIds.has(id))) {
         unknown += 1;
-        events.push({ type: 'receipt.unknown', actor, outcome: p.r.status, details: { idempotencyKey: p.r.idempotencyKey, carrier: p.r.carrier } });
+        events.push({
+          type: 'receipt.unknown',
+          actor,
+          outcome: p.r.status,
+          details: { idempotencyKey: p.r.idempotencyKey, carrier: p.r.carrier },
+        });
         continue;
       }
       const state = e?.state ?? 'applied-in-batch';

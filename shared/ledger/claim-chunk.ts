@@ -76,7 +76,9 @@ export async function claimChunk(
       );
       skipped = r.rows.map((x) => ({ id: x.id, state: x.state, leaseExpired: x.expired }));
     }
-    const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [input.campaignId]);
+    const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
+      input.campaignId,
+    ]);
     await appendAudit(
       tx,
       claimed.rows.map((r) => ({

@@ -42,7 +42,14 @@ export async function completeCampaignIfDone(db: Db, campaignId: number, actor: 
     const row = upd.rows[0];
     if (!row) return false;
     await appendAudit(tx, [
-      { type: 'campaign.completed', actor, incidentId: row.incident_id, campaignId, outcome: 'completed', details: { byState, byChannel } },
+      {
+        type: 'campaign.completed',
+        actor,
+        incidentId: row.incident_id,
+        campaignId,
+        outcome: 'completed',
+        details: { byState, byChannel },
+      },
     ]);
     return true;
   });

@@ -60,14 +60,33 @@ export async function recordOutcomes(
   for (const o of input.outcomes) {
     const c = byId.get(o.id);
     if (!c) continue;
-    const base = { id: o.id, reason: null, code: null, providerId: null, sentAt: false, deliveredAt: false, nextAttemptMs: null };
+    const base = {
+      id: o.id,
+      reason: null,
+      code: null,
+      providerId: null,
+      sentAt: false,
+      deliveredAt: false,
+      nextAttemptMs: null,
+    };
     switch (o.result) {
       case 'sent':
-        plans.push({ ...base, state: o.finalDelivery ? 'delivered' : 'sent', providerId: o.providerId, sentAt: true, deliveredAt: o.finalDelivery });
+        plans.push({
+          ...base,
+          state: o.finalDelivery ? 'delivered' : 'sent',
+          providerId: o.providerId,
+          sentAt: true,
+          deliveredAt: o.finalDelivery,
+        });
         break;
       case 'transient':
         if (c.attempts >= input.policy.maxAttempts) {
-          plans.push({ ...base, state: 'failed', code: o.code, reason: `gave up after ${c.attempts} attempts: ${o.reason}` });
+          plans.push({
+            ...base,
+            state: 'failed',
+            code: o.code,
+            reason: `gave up after ${c.attempts} attempts: ${o.reason}`,
+          });
         } else {
           const delayMs = retryDelayMs(c.attempts, input.policy);
           plans.push({ ...base, state: 'retrying', code: o.code, reason: o.reason, nextAttemptMs: delayMs });
@@ -136,14 +155,34 @@ export async function recordOutcomes(
       const latency = 'latencyMs' in o ? { latencyMs: o.latencyMs } : {};
       switch (p.state) {
         case 'sent':
-          events.push({ ...common, type: 'notification.sent', outcome: 'accepted', details: { providerId: p.providerId, ...latency } });
+          events.push({
+            ...common,
+            type: 'notification.sent',
+            outcome: 'accepted',
+            details: { providerId: p.providerId, ...latency },
+          });
           break;
         case 'delivered':
-          events.push({ ...common, type: 'notification.sent', outcome: 'accepted', details: { providerId: p.providerId, ...latency } });
-          events.push({ ...common, type: 'notification.delivered', outcome: 'delivered', details: { via: 'smtp-final-mx' } });
+          events.push({
+            ...common,
+            type: 'notification.sent',
+            outcome: 'accepted',
+            details: { providerId: p.providerId, ...latency },
+          });
+          events.push({
+            ...common,
+            type: 'notification.delivered',
+            outcome: 'delivered',
+            details: { via: 'smtp-final-mx' },
+          });
           break;
         case 'retrying':
-          events.push({ ...common, type: 'notification.retry_scheduled', outcome: p.code, details: { reason: p.reason, delayMs: p.nextAttemptMs, ...latency } });
+          events.push({
+            ...common,
+            type: 'notification.retry_scheduled',
+            outcome: p.code,
+            details: { reason: p.reason, delayMs: p.nextAttemptMs, ...latency },
+          });
           break;
         case 'failed':
           events.push({
@@ -152,10 +191,21 @@ export async function recordOutcomes(
             outcome: p.code,
             details: { reason: p.reason, ...latency },
           });
-          if (o.result === 'refused') events.push({ ...common, type: 'notification.failed', outcome: p.code, details: { reason: p.reason } });
+          if (o.result === 'refused')
+            events.push({
+              ...common,
+              type: 'notification.failed',
+              outcome: p.code,
+              details: { reason: p.reason },
+            });
           break;
         case 'suppressed':
-          events.push({ ...common, type: 'notification.suppressed', outcome: 'suppressed', details: { reason: p.reason } });
+          events.push({
+            ...common,
+            type: 'notification.suppressed',
+            outcome: 'suppressed',
+            details: { reason: p.reason },
+          });
           break;
         default:
           break;

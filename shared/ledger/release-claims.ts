@@ -9,7 +9,14 @@ import type { ClaimedNotification } from './ledger-types';
  */
 export async function releaseClaims(
   db: Db,
-  input: { campaignId: number; incidentId: number; token: string; claimed: readonly ClaimedNotification[]; reason: string; actor: string },
+  input: {
+    campaignId: number;
+    incidentId: number;
+    token: string;
+    claimed: readonly ClaimedNotification[];
+    reason: string;
+    actor: string;
+  },
 ): Promise<number[]> {
   if (input.claimed.length === 0) return [];
   return db.transaction(async (tx) => {

@@ -16,8 +16,8 @@ export function escapeHtml(text: string): string {
  * Characters XML 1.0 does not allow at all (C0 controls other than tab, LF and CR, lone surrogates,
  * U+FFFE and U+FFFF): escaping cannot express them, so they become U+FFFD.
  */
-// eslint-disable-next-line no-control-regex
 const XML_INVALID =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(text: string): string {

@@ -20,7 +20,26 @@ export function fictionalMsisdn(k: number): string {
   return `+1${npa}55501${String(k % 100).padStart(2, '0')}`;
 }
 
-const US_STATES = ['CA', 'TX', 'FL', 'NY', 'PA', 'IL', 'OH', 'GA', 'NC', 'MI', 'NJ', 'VA', 'WA', 'AZ', 'MA', 'CO', 'OR', 'UT'];
+const US_STATES = [
+  'CA',
+  'TX',
+  'FL',
+  'NY',
+  'PA',
+  'IL',
+  'OH',
+  'GA',
+  'NC',
+  'MI',
+  'NJ',
+  'VA',
+  'WA',
+  'AZ',
+  'MA',
+  'CO',
+  'OR',
+  'UT',
+];
 
 function slug(s: string): string {
   return s
@@ -35,7 +54,9 @@ function slug(s: string): string {
  * carrier in order so they never collide; everything else comes from a seeded faker.
  */
 export function* generatePopulation(opts: PopulationOptions): Generator<SubscriberInput> {
-  const carriers = opts.carriers?.length ? CARRIERS.filter((c) => opts.carriers!.includes(c.id)) : [...CARRIERS];
+  const carriers = opts.carriers?.length
+    ? CARRIERS.filter((c) => opts.carriers!.includes(c.id))
+    : [...CARRIERS];
   const faker = new Faker({ locale: [en] });
   const fakerEs = new Faker({ locale: [es, en] });
   faker.seed(opts.seed);
@@ -55,7 +76,8 @@ export function* generatePopulation(opts: PopulationOptions): Generator<Subscrib
       { weight: 2, value: ACCOUNT_TYPES[2] },
     ]);
     const categories = new Set<DataCategory>(['call_records']);
-    for (const c of DATA_CATEGORIES) if (faker.number.float() < (c === 'audio' ? 0.01 : 0.35)) categories.add(c);
+    for (const c of DATA_CATEGORIES)
+      if (faker.number.float() < (c === 'audio' ? 0.01 : 0.35)) categories.add(c);
     yield {
       carrier: carrier.id,
       msisdn: fictionalMsisdn(k),
@@ -65,7 +87,10 @@ export function* generatePopulation(opts: PopulationOptions): Generator<Subscrib
       region: faker.helpers.arrayElement(US_STATES),
       accountType,
       dataCategories: [...categories],
-      channels: faker.number.float() < 0.9 ? ['email', 'sms'] : faker.helpers.arrayElement([['email'], ['sms']] as const).slice(),
+      channels:
+        faker.number.float() < 0.9
+          ? ['email', 'sms']
+          : faker.helpers.arrayElement([['email'], ['sms']] as const).slice(),
     };
   }
 }

@@ -6,7 +6,9 @@ pg.types.setTypeParser(20, (v) => Number(v));
 // bigint[] (int8 array, OID 1016) likewise; the type ids table lists no array types.
 const INT8_ARRAY = 1016 as Parameters<typeof pg.types.setTypeParser>[0];
 const parseInt8Array = pg.types.getTypeParser(INT8_ARRAY) as (v: string) => (string | null)[];
-pg.types.setTypeParser(INT8_ARRAY, (v: string) => parseInt8Array(v).map((x) => (x === null ? null : Number(x))));
+pg.types.setTypeParser(INT8_ARRAY, (v: string) =>
+  parseInt8Array(v).map((x) => (x === null ? null : Number(x))),
+);
 // numeric as number (percentiles, sums).
 pg.types.setTypeParser(1700, (v) => Number(v));
 

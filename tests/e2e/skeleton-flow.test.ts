@@ -28,31 +28,62 @@ describe('skeleton flow over real HTTP, Redis, the database and SMTP', () => {
       window: { start: '2024-03-01T00:00:00Z', end: '2024-09-01T00:00:00Z' },
       determinedAt: '2024-10-01T12:00:00Z',
     });
-    const campaign = await api.post<Campaign>('/v1/campaigns', { incidentId: incident.id, kind: 'carrier-notice', channels: ['email', 'sms'] });
+    const campaign = await api.post<Campaign>('/v1/campaigns', {
+      incidentId: incident.id,
+      kind: 'carrier-notice',
+      channels: ['email', 'sms'],
+    });
     await api.post(`/v1/campaigns/${campaign.id}/trigger`);
 
     const [done] = await waitForCampaigns(api, [campaign.id], 60_000, false);
     expect(done!.state).toBe('completed');
 
     // The oracle is what the carrier-sim received, not our ledger.
-    const expectedSms = people.filter((p) => p.channels.includes('sms')).map((p) => p.msisdn).sort();
-    const expectedEmail = people.filter((p) => p.channels.includes('email')).map((p) => p.email!.toLowerCase()).sort();
+    const expectedSms = people
+      .filter((p) => p.channels.includes('sms'))
+      .map((p) => p.msisdn)
+      .sort();
+    const expectedEmail = people
+      .filter((p) => p.channels.includes('email'))
+      .map((p) => p.email!.toLowerCase())
+      .sort();
     const arrivals = (await fetchArrivals(stack.simUrl)).filter((a) => Number(a.campaignId) === campaign.id);
-    expect(arrivals.filter((a) => a.channel === 'sms').map((a) => a.recipient).sort()).toEqual(expectedSms);
-    expect(arrivals.filter((a) => a.channel === 'email').map((a) => a.recipient.toLowerCase()).sort()).toEqual(expectedEmail);
+    expect(
+      arrivals
+        .filter((a) => a.channel === 'sms')
+        .map((a) => a.recipient)
+        .sort(),
+    ).toEqual(expectedSms);
+    expect(
+      arrivals
+        .filter((a) => a.channel === 'email')
+        .map((a) => a.recipient.toLowerCase())
+        .sort(),
+    ).toEqual(expectedEmail);
     expect(new Set(arrivals.map((a) => a.key)).size).toBe(arrivals.length);
 
     expect(done!.counts.byState).toEqual({ delivered: expectedSms.length + expectedEmail.length });
 
     // What a handset shows: the SMS starts with the exercise marker.
-    const inbox = (await (await fetch(`${stack.simUrl}/inbox/sms/${encodeURIComponent(expectedSms[0]!)}`)).json()) as { text?: string }[] | { messages: { text: string }[] };
+    const inbox = (await (
+      await fetch(`${stack.simUrl}/inbox/sms/${encodeURIComponent(expectedSms[0]!)}`)
+    ).json()) as { text?: string }[] | { messages: { text: string }[] };
     const first = Array.isArray(inbox) ? inbox[0] : inbox.messages[0];
     expect(first?.text).toMatch(/^EXERCISE EXERCISE EXERCISE/);
 
     // The audit log has the whole story of one notification.
-    const audit = await api.get<{ items: { type: string; notificationId: number | null }[] }>(`/v1/audit?campaign=${campaign.id}&limit=1000`);
+    const audit = await api.get<{ items: { type: string; notificationId: number | null }[] }>(
+      `/v1/audit?campaign=${campaign.id}&limit=1000`,
+    );
     const types = new Set(audit.items.map((e) => e.type));
-    for (const t of ['campaign.triggered', 'notification.queued', 'notification.attempt_started', 'notification.sent', 'notification.delivered', 'campaign.completed']) {
+    for (const t of [
+      'campaign.triggered',
+      'notification.queued',
+      'notification.attempt_started',
+      'notification.sent',
+      'notification.delivered',
+      'campaign.completed',
+    ]) {
       expect(types, t).toContain(t);
     }
   });

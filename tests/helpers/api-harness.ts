@@ -16,13 +16,25 @@ export interface ApiHarness {
 }
 
 /** The real app on a real port 0, with real Redis and a private database schema. */
-export async function startApi(label: string, overrides: Record<string, string> = {}, extra: Partial<ApiDeps> = {}): Promise<ApiHarness> {
+export async function startApi(
+  label: string,
+  overrides: Record<string, string> = {},
+  extra: Partial<ApiDeps> = {},
+): Promise<ApiHarness> {
   const testDb = await createTestDb(label);
   const config = testConfig({ QUEUE_PREFIX: uniqueName(label), ...overrides });
   const redis = createRedis(config.REDIS_URL!, 'producer');
   redis.on('error', () => undefined);
   const queues = createQueueClient(redis, config.QUEUE_PREFIX);
-  const deps: ApiDeps = { config, db: testDb.db, redis, queues, logger: testLogger, version: 'test', ...extra };
+  const deps: ApiDeps = {
+    config,
+    db: testDb.db,
+    redis,
+    queues,
+    logger: testLogger,
+    version: 'test',
+    ...extra,
+  };
   const { app, routes, openapi } = createApp(deps, { validateResponses: true });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -44,7 +56,13 @@ export async function startApi(label: string, overrides: Record<string, string> 
   };
 }
 
-export async function http(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -57,5 +75,9 @@ export async function http(url: string, method: string, path: string, body?: unk
   } catch {
     json = text;
   }
-  return { status: res.status, body: json as Record<string, unknown> & { error?: { code: string; message: string; details: unknown[] } }, headers: res.headers };
+  return {
+    status: res.status,
+    body: json as Record<string, unknown> & { error?: { code: string; message: string; details: unknown[] } },
+    headers: res.headers,
+  };
 }

@@ -23,10 +23,20 @@ export interface InProcessStack {
  * api + workers + carrier-sim in this process, over real HTTP, SMTP, Redis and the test database.
  * Config overrides tune retries and timings for tests.
  */
-export async function startInProcessStack(label: string, overrides: Record<string, string> = {}, simSeed = 1): Promise<InProcessStack> {
+export async function startInProcessStack(
+  label: string,
+  overrides: Record<string, string> = {},
+  simSeed = 1,
+): Promise<InProcessStack> {
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const sim = createCarrierSim({ apiUrl, webhookSecret: 'test-webhook-secret-0123456789', logger: testLogger, seed: simSeed, receiptFlushMs: 50 });
+  const sim = createCarrierSim({
+    apiUrl,
+    webhookSecret: 'test-webhook-secret-0123456789',
+    logger: testLogger,
+    seed: simSeed,
+    receiptFlushMs: 50,
+  });
   const ports = await sim.listen({ host: '127.0.0.1', httpPort: 0, smtpPort: 0 });
   const simUrl = `http://127.0.0.1:${ports.httpPort}`;
   const testDb = await createTestDb(label);

@@ -7,7 +7,10 @@ import { createLogger } from '../../shared/logger';
 
 /** Each test file owns its world: a unique queue prefix and its own schema (PostgreSQL) or PGlite. */
 export function uniqueName(label: string): string {
-  return `t_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  return `t_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
 }
 
 export const testLogger = createLogger({ level: 'silent', name: 'test' });
@@ -27,7 +30,10 @@ export interface TestDb {
 }
 
 /** A fresh, migrated database for one test file: a new schema in PostgreSQL, or in-memory PGlite. */
-export async function createTestDb(label: string, opts: { kind?: 'postgres' | 'pglite' } = {}): Promise<TestDb> {
+export async function createTestDb(
+  label: string,
+  opts: { kind?: 'postgres' | 'pglite' } = {},
+): Promise<TestDb> {
   const url = databaseUrl();
   const kind = opts.kind ?? (url ? 'postgres' : 'pglite');
   const schema = uniqueName(label);
@@ -47,5 +53,10 @@ export async function createTestDb(label: string, opts: { kind?: 'postgres' | 'p
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', REDIS_URL: redisUrl(), DATABASE_URL: databaseUrl(), ...overrides });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    REDIS_URL: redisUrl(),
+    DATABASE_URL: databaseUrl(),
+    ...overrides,
+  });
 }

@@ -12,7 +12,12 @@ afterAll(async () => {
   await api.close();
 });
 
-const person = { carrier: 'northwind-mobile', msisdn: '+12025550142', email: 'pat.doe@northwind-mobile.test', displayName: 'Pat Doe' };
+const person = {
+  carrier: 'northwind-mobile',
+  msisdn: '+12025550142',
+  email: 'pat.doe@northwind-mobile.test',
+  displayName: 'Pat Doe',
+};
 const incidentBody = {
   exerciseId: 'EX-CONTRACT-1',
   title: 'Simulated metadata exposure',
@@ -23,7 +28,11 @@ const incidentBody = {
   determinedAt: '2024-10-01T12:00:00Z',
 };
 
-function expectError(r: { status: number; body: { error?: { code: string; message: string; details: unknown[] } } }, status: number, code: string) {
+function expectError(
+  r: { status: number; body: { error?: { code: string; message: string; details: unknown[] } } },
+  status: number,
+  code: string,
+) {
   expect(r.status).toBe(status);
   expect(r.body.error).toMatchObject({ code });
   expect(typeof r.body.error!.message).toBe('string');
@@ -32,7 +41,10 @@ function expectError(r: { status: number; body: { error?: { code: string; messag
 
 describe('OpenAPI document', () => {
   it('every mounted route → appears in /openapi.json with its method', async () => {
-    const doc = (await http(api.url, 'GET', '/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await http(api.url, 'GET', '/openapi.json')).body as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     for (const r of api.routes) {
       expect(doc.paths[toOpenApiPath(r.path)]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
@@ -72,7 +84,11 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
     expect(inc.body.advisoryId).toMatch(/^SIM-AA24-\d{3}A$/);
     expect((await http(api.url, 'GET', `/v1/incidents/${inc.body.id}`)).status).toBe(200);
 
-    const c = await http(api.url, 'POST', '/v1/campaigns', { incidentId: inc.body.id, kind: 'carrier-notice', channels: ['email', 'sms'] });
+    const c = await http(api.url, 'POST', '/v1/campaigns', {
+      incidentId: inc.body.id,
+      kind: 'carrier-notice',
+      channels: ['email', 'sms'],
+    });
     expect(c.status).toBe(201);
     expect(c.body.state).toBe('draft');
     const t = await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/trigger`);
@@ -80,11 +96,18 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
     expect(t.body.state).toBe('triggered');
     expectError(await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/trigger`), 409, 'CONFLICT');
     expect((await http(api.url, 'GET', `/v1/campaigns/${c.body.id}`)).status).toBe(200);
-    expectError(await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/reconcile`), 503, 'DEPENDENCY_UNAVAILABLE');
+    expectError(
+      await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/reconcile`),
+      503,
+      'DEPENDENCY_UNAVAILABLE',
+    );
 
     const audit = await http(api.url, 'GET', `/v1/audit?campaign=${c.body.id}`);
     expect(audit.status).toBe(200);
-    expect((audit.body.items as { type: string }[]).map((e) => e.type)).toEqual(['campaign.created', 'campaign.triggered']);
+    expect((audit.body.items as { type: string }[]).map((e) => e.type)).toEqual([
+      'campaign.created',
+      'campaign.triggered',
+    ]);
 
     expect((await http(api.url, 'GET', '/healthz')).status).toBe(200);
     expect((await http(api.url, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
@@ -97,18 +120,46 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
 
   it('signed webhooks → accepted; unsigned or stale → 401', async () => {
     const secret = api.deps.config.WEBHOOK_SECRET;
-    const raw = JSON.stringify({ receipts: [{ idempotencyKey: 'bd-1-1', messageId: 'm1', carrier: 'northwind-mobile', status: 'delivered', errorCode: null, at: new Date().toISOString() }] });
-    const ok = await http(api.url, 'POST', '/v1/webhooks/receipts', raw, { 'x-signature': signBody(secret, raw) });
+    const raw = JSON.stringify({
+      receipts: [
+        {
+          idempotencyKey: 'bd-1-1',
+          messageId: 'm1',
+          carrier: 'northwind-mobile',
+          status: 'delivered',
+          errorCode: null,
+          at: new Date().toISOString(),
+        },
+      ],
+    });
+    const ok = await http(api.url, 'POST', '/v1/webhooks/receipts', raw, {
+      'x-signature': signBody(secret, raw),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ accepted: 1 });
     expectError(await http(api.url, 'POST', '/v1/webhooks/receipts', raw), 401, 'BAD_SIGNATURE');
     const stale = signBody(secret, raw, Math.floor(Date.now() / 1000) - 3600);
-    expectError(await http(api.url, 'POST', '/v1/webhooks/receipts', raw, { 'x-signature': stale }), 401, 'BAD_SIGNATURE');
+    expectError(
+      await http(api.url, 'POST', '/v1/webhooks/receipts', raw, { 'x-signature': stale }),
+      401,
+      'BAD_SIGNATURE',
+    );
     const forged = signBody('another-secret-entirely', raw);
-    expectError(await http(api.url, 'POST', '/v1/webhooks/receipts', raw, { 'x-signature': forged }), 401, 'BAD_SIGNATURE');
+    expectError(
+      await http(api.url, 'POST', '/v1/webhooks/receipts', raw, { 'x-signature': forged }),
+      401,
+      'BAD_SIGNATURE',
+    );
 
-    const inbound = JSON.stringify({ carrier: 'northwind-mobile', from: '+12025550142', to: '+12025550190', text: ' stop ' });
-    const r = await http(api.url, 'POST', '/v1/webhooks/inbound', inbound, { 'x-signature': signBody(secret, inbound) });
+    const inbound = JSON.stringify({
+      carrier: 'northwind-mobile',
+      from: '+12025550142',
+      to: '+12025550190',
+      text: ' stop ',
+    });
+    const r = await http(api.url, 'POST', '/v1/webhooks/inbound', inbound, {
+      'x-signature': signBody(secret, inbound),
+    });
     expect(r.body).toEqual({ keyword: 'stop', changed: true });
   });
 });
@@ -130,10 +181,18 @@ describe('bad input → 4xx with a coded error, never a 500', () => {
     expect(JSON.stringify(r.body.error!.details)).toContain('NOT_E164');
   });
   it('a real email domain → 400', async () => {
-    expectError(await http(api.url, 'POST', '/v1/subscribers', { ...person, email: 'pat@gmail.com' }), 400, 'UNSAFE_RECIPIENT');
+    expectError(
+      await http(api.url, 'POST', '/v1/subscribers', { ...person, email: 'pat@gmail.com' }),
+      400,
+      'UNSAFE_RECIPIENT',
+    );
   });
   it('an unknown carrier → 400 UNKNOWN_CARRIER', async () => {
-    expectError(await http(api.url, 'POST', '/v1/subscribers', { ...person, carrier: 'acme-tel' }), 400, 'UNKNOWN_CARRIER');
+    expectError(
+      await http(api.url, 'POST', '/v1/subscribers', { ...person, carrier: 'acme-tel' }),
+      400,
+      'UNKNOWN_CARRIER',
+    );
   });
   it('missing fields and wrong types → 400 VALIDATION_FAILED with paths', async () => {
     const r = await http(api.url, 'POST', '/v1/subscribers', { carrier: 5 });
@@ -141,15 +200,34 @@ describe('bad input → 4xx with a coded error, never a 500', () => {
     expect(JSON.stringify(r.body.error!.details)).toContain('body.carrier');
   });
   it('an incident window that ends before it begins → 400', async () => {
-    const r = await http(api.url, 'POST', '/v1/incidents', { ...incidentBody, window: { start: '2024-09-01T00:00:00Z', end: '2024-03-01T00:00:00Z' } });
+    const r = await http(api.url, 'POST', '/v1/incidents', {
+      ...incidentBody,
+      window: { start: '2024-09-01T00:00:00Z', end: '2024-03-01T00:00:00Z' },
+    });
     expectError(r, 400, 'VALIDATION_FAILED');
   });
   it('an invalid TLP label or advisory id → 400', async () => {
-    expectError(await http(api.url, 'POST', '/v1/incidents', { ...incidentBody, tlp: 'TLP:WHITE' }), 400, 'VALIDATION_FAILED');
-    expectError(await http(api.url, 'POST', '/v1/incidents', { ...incidentBody, advisoryId: 'SIM-AA23-366A' }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await http(api.url, 'POST', '/v1/incidents', { ...incidentBody, tlp: 'TLP:WHITE' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(
+      await http(api.url, 'POST', '/v1/incidents', { ...incidentBody, advisoryId: 'SIM-AA23-366A' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
   it('a campaign for a missing incident → 400, nothing created', async () => {
-    expectError(await http(api.url, 'POST', '/v1/campaigns', { incidentId: 999999, kind: 'carrier-notice', channels: ['sms'] }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await http(api.url, 'POST', '/v1/campaigns', {
+        incidentId: 999999,
+        kind: 'carrier-notice',
+        channels: ['sms'],
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
   it('ids that are not numbers, unknown ids and unknown routes → 400/404', async () => {
     expectError(await http(api.url, 'GET', '/v1/campaigns/abc'), 400, 'VALIDATION_FAILED');
@@ -162,7 +240,12 @@ describe('bad input → 4xx with a coded error, never a 500', () => {
     expectError(await http(api.url, 'POST', '/v1/subscribers', big), 413, 'PAYLOAD_TOO_LARGE');
   });
   it('prototype pollution keys → ignored', async () => {
-    const r = await http(api.url, 'POST', '/v1/subscribers', `{"carrier":"northwind-mobile","msisdn":"+12025550143","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}`);
+    const r = await http(
+      api.url,
+      'POST',
+      '/v1/subscribers',
+      `{"carrier":"northwind-mobile","msisdn":"+12025550143","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}`,
+    );
     expect(r.status).toBe(201);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -24,7 +24,10 @@ describe.each(kinds)('store on %s', (kind) => {
   });
 
   it('query → array and json parameters → round-trip', async () => {
-    const r = await t.db.query<{ a: number[]; j: { x: number } }>('SELECT $1::bigint[] AS a, $2::jsonb AS j', [[1, 2, 3], JSON.stringify({ x: 1 })]);
+    const r = await t.db.query<{ a: number[]; j: { x: number } }>(
+      'SELECT $1::bigint[] AS a, $2::jsonb AS j',
+      [[1, 2, 3], JSON.stringify({ x: 1 })],
+    );
     expect(r.rows[0]).toEqual({ a: [1, 2, 3], j: { x: 1 } });
   });
 
@@ -61,7 +64,9 @@ describe.each(kinds)('store on %s', (kind) => {
   });
 
   it('audit log → UPDATE or DELETE → refused by the database', async () => {
-    await expect(t.db.query(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(t.db.query(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 1`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(t.db.query('DELETE FROM audit_log WHERE seq = 1')).rejects.toThrow(/append-only/);
   });
 

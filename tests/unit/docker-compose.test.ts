@@ -6,7 +6,17 @@ import { renderEnvExample } from '../../scripts/lib/env-example';
 
 // No Docker engine here: these tests keep docker-compose.yml honest by reading it.
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, string>; command?: string[]; healthcheck?: unknown; deploy?: { replicas?: number }; build?: string; depends_on?: Record<string, { condition: string }> }>;
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string>;
+      command?: string[];
+      healthcheck?: unknown;
+      deploy?: { replicas?: number };
+      build?: string;
+      depends_on?: Record<string, { condition: string }>;
+    }
+  >;
 };
 const APP_SERVICES = ['api', 'workers', 'carrier-sim'];
 

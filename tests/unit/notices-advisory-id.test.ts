@@ -44,7 +44,11 @@ describe('advisoryIdFor', () => {
   it('always produces a valid id for any date in 2000-2099 (property)', () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        fc.date({
+          min: new Date('2000-01-01T00:00:00Z'),
+          max: new Date('2099-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
         fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
         (date, letter) => {
           const id = advisoryIdFor(date, letter);

@@ -55,8 +55,12 @@ const cancel: CapInput = {
 describe('renderCap (CAP 1.2, DOMAIN.md §2)', () => {
   it('the validator is live: it rejects a sent time in Z and a status outside the enumeration', async () => {
     const xml = renderCap(alert);
-    expect((await validateCap(xml.replace(/<sent>[^<]*<\/sent>/, '<sent>2024-12-20T15:04:05Z</sent>'))).valid).toBe(false);
-    expect((await validateCap(xml.replace('<status>Exercise</status>', '<status>Drill</status>'))).valid).toBe(false);
+    expect(
+      (await validateCap(xml.replace(/<sent>[^<]*<\/sent>/, '<sent>2024-12-20T15:04:05Z</sent>'))).valid,
+    ).toBe(false);
+    expect(
+      (await validateCap(xml.replace('<status>Exercise</status>', '<status>Drill</status>'))).valid,
+    ).toBe(false);
   });
 
   it.each([
@@ -88,7 +92,9 @@ describe('renderCap (CAP 1.2, DOMAIN.md §2)', () => {
 
   it('Update and Cancel carry references to what they replace', () => {
     expect(renderCap(update)).toContain(`<references>${capReference(alert)}</references>`);
-    expect(renderCap(cancel)).toContain(`<references>${capReference(alert)} ${capReference(update)}</references>`);
+    expect(renderCap(cancel)).toContain(
+      `<references>${capReference(alert)} ${capReference(update)}</references>`,
+    );
     expect(capReference(alert)).toBe(
       `liaison@federal-cyber-liaison.test,${capIdentifier(alert)},2024-12-20T10:04:05-05:00`,
     );
@@ -135,15 +141,19 @@ describe('renderCap (CAP 1.2, DOMAIN.md §2)', () => {
 
   it('lintCap flags what the schema cannot: Actual status, a missing marker, Z times, unsafe text', () => {
     const xml = renderCap(alert);
-    expect(lintCap(xml.replace('<status>Exercise</status>', '<status>Actual</status>'), MARKER).map((p) => p.rule)).toContain(
-      'cap-status',
-    );
+    expect(
+      lintCap(xml.replace('<status>Exercise</status>', '<status>Actual</status>'), MARKER).map((p) => p.rule),
+    ).toContain('cap-status');
     expect(lintCap(xml.replace(`<note>${MARKER} `, '<note>'), MARKER).map((p) => p.rule)).toContain('marker');
-    expect(lintCap(xml.replace('-05:00</sent>', 'Z</sent>'), MARKER).map((p) => p.rule)).toContain('cap-time');
-    expect(lintCap(xml.replace('<event>', '<event>FBI '), MARKER).map((p) => p.rule)).toContain('real-agency');
-    expect(lintCap(renderCap(update).replace(/<references>[^<]*<\/references>/, ''), MARKER).map((p) => p.rule)).toContain(
-      'cap-references',
+    expect(lintCap(xml.replace('-05:00</sent>', 'Z</sent>'), MARKER).map((p) => p.rule)).toContain(
+      'cap-time',
     );
+    expect(lintCap(xml.replace('<event>', '<event>FBI '), MARKER).map((p) => p.rule)).toContain(
+      'real-agency',
+    );
+    expect(
+      lintCap(renderCap(update).replace(/<references>[^<]*<\/references>/, ''), MARKER).map((p) => p.rule),
+    ).toContain('cap-references');
   });
 
   it('random incidents render lint-clean CAP (property), and a sample of them validates against the schema', async () => {
@@ -175,14 +185,18 @@ describe('renderCap (CAP 1.2, DOMAIN.md §2)', () => {
       { seed, numRuns: 300 },
     );
     // One xmllint run over many documents: instantiating the wasm module per document is the slow part.
-    const xml = fc.sample(arb, { seed, numRuns: 80 }).map((input, i) => ({ fileName: `alert-${i}.xml`, contents: renderCap(input) }));
+    const xml = fc
+      .sample(arb, { seed, numRuns: 80 })
+      .map((input, i) => ({ fileName: `alert-${i}.xml`, contents: renderCap(input) }));
     const result = await validateXML({ xml, schema: [{ fileName: 'CAP-v1.2.xsd', contents: XSD }] });
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
   });
 });
 
-function alertOf(c: ReturnType<typeof placeholderContext>): Omit<CapInput, 'references' | 'marker' | 'locale'> {
+function alertOf(
+  c: ReturnType<typeof placeholderContext>,
+): Omit<CapInput, 'references' | 'marker' | 'locale'> {
   return {
     incident: c.incident,
     campaignId: c.campaignId,

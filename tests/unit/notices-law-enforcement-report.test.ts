@@ -42,15 +42,31 @@ describe('lawEnforcementReportSchema (FCC 64.2011(a)(1), DOMAIN.md §2)', () => 
     ['an empty description', { incidentDescription: '   ' }, 'incidentDescription'],
     ['a null date', { dateRange: { start: null, end: report.dateRange.end } }, 'dateRange'],
     ['an unparseable date', { dateRange: { start: 'soon', end: report.dateRange.end } }, 'dateRange'],
-    ['a range that ends before it starts', { dateRange: { start: report.dateRange.end, end: report.dateRange.start } }, 'dateRange'],
+    [
+      'a range that ends before it starts',
+      { dateRange: { start: report.dateRange.end, end: report.dateRange.start } },
+      'dateRange',
+    ],
     ['a negative customer count', { approximateCustomersAffected: -1 }, 'approximateCustomersAffected'],
     ['a fractional customer count', { approximateCustomersAffected: 1.5 }, 'approximateCustomersAffected'],
     ['a negative loss', { estimatedFinancialLossUsd: -5 }, 'estimatedFinancialLossUsd'],
     ['no data types', { dataTypes: [] }, 'dataTypes'],
     ['an unknown data type', { dataTypes: ['ssn'] }, 'dataTypes'],
-    ['a real carrier name', { carrierContact: { ...report.carrierContact, carrierName: 'Verizon Wireless' } }, 'carrierContact'],
-    ['a phone outside 555-01XX', { carrierContact: { ...report.carrierContact, phone: '+12025551234' } }, 'carrierContact'],
-    ['an email on a real domain', { carrierContact: { ...report.carrierContact, email: 'ciso@gmail.com' } }, 'carrierContact'],
+    [
+      'a real carrier name',
+      { carrierContact: { ...report.carrierContact, carrierName: 'Verizon Wireless' } },
+      'carrierContact',
+    ],
+    [
+      'a phone outside 555-01XX',
+      { carrierContact: { ...report.carrierContact, phone: '+12025551234' } },
+      'carrierContact',
+    ],
+    [
+      'an email on a real domain',
+      { carrierContact: { ...report.carrierContact, email: 'ciso@gmail.com' } },
+      'carrierContact',
+    ],
   ])('refuses %s', (_name, patch, path) => {
     const result = lawEnforcementReportSchema.safeParse({ ...report, ...patch });
     expect(result.success).toBe(false);
@@ -82,7 +98,9 @@ describe('renderLawEnforcementReport', () => {
       report.carrierContact.email,
       report.incidentDescription,
       report.methodOfCompromise,
-      locale === 'en' ? 'March 1, 2024 to November 30, 2024' : 'Del 1 de marzo de 2024 al 30 de noviembre de 2024',
+      locale === 'en'
+        ? 'March 1, 2024 to November 30, 2024'
+        : 'Del 1 de marzo de 2024 al 30 de noviembre de 2024',
       locale === 'en' ? 'Approximately 125,000' : 'Aproximadamente 125.000',
       locale === 'en' ? '$2,500,000' : '2.500.000 USD',
     ]) {

@@ -78,25 +78,39 @@ describe('lintEmail refuses tampered or malformed emails', () => {
     expect(rules(tamper(good, { subject: good.subject.slice(MARKER.length + 1) }))).toContain('marker');
     expect(rules(tamper(good, { text: good.text.replace(`${MARKER}\n`, '') }))).toContain('marker');
     expect(rules(tamper(good, { text: `${good.text.trimEnd()}\nBye.` }))).toContain('marker-end');
-    expect(rules(tamper(good, { html: good.html.replace(/<body([^>]*)>/, '<body$1><p>Hello</p>') }))).toContain('marker');
-    expect(rules(tamper(good, { html: good.html.replace('</body>', '<p>Bye</p></body>') }))).toContain('marker-end');
-    expect(rules(tamper(good, { html: good.html.replace('<title>EXERCISE EXERCISE EXERCISE ', '<title>') }))).toContain(
-      'marker',
+    expect(
+      rules(tamper(good, { html: good.html.replace(/<body([^>]*)>/, '<body$1><p>Hello</p>') })),
+    ).toContain('marker');
+    expect(rules(tamper(good, { html: good.html.replace('</body>', '<p>Bye</p></body>') }))).toContain(
+      'marker-end',
     );
+    expect(
+      rules(tamper(good, { html: good.html.replace('<title>EXERCISE EXERCISE EXERCISE ', '<title>') })),
+    ).toContain('marker');
   });
 
   it('needs the training line in each body', () => {
     const html = good.html.replaceAll('This is a simulated training message.', 'Hello.');
-    expect(tamper(good, { html })).toContainEqual(expect.objectContaining({ rule: 'training-line', message: expect.stringMatching(/^html body/) }));
+    expect(tamper(good, { html })).toContainEqual(
+      expect.objectContaining({ rule: 'training-line', message: expect.stringMatching(/^html body/) }),
+    );
   });
 
   it('needs the exercise headers, matching the marker', () => {
-    expect(rules(tamper(good, { headers: { ...good.headers, 'X-Exercise': 'something else' } }))).toContain('exercise-header');
+    expect(rules(tamper(good, { headers: { ...good.headers, 'X-Exercise': 'something else' } }))).toContain(
+      'exercise-header',
+    );
     const { 'X-Campaign-Id': _dropped, ...rest } = good.headers;
     expect(rules(tamper(good, { headers: rest }))).toContain('exercise-header');
-    expect(rules(tamper(good, { headers: { ...good.headers, 'X-Evil': 'a\r\nBcc: x@example.com' } }))).toContain(
-      'header-injection',
-    );
+    expect(
+      rules(tamper(good, { headers: { ...good.headers, 'X-Evil': 'a\r\nBcc: x@example.com' } })),
+    ).toContain('header-injection');
+  });
+
+  it('refuses a notice whose exercise id is blank once control characters are removed', () => {
+    const ctx = placeholderContext('carrier-notice', 'en');
+    const email = renderEmail({ ...ctx, incident: { ...ctx.incident, exerciseId: '\u0000\n' } });
+    expect(rules(lintEmail(email, MARKER))).toContain('exercise-header');
   });
 
   it('sees through HTML entities', () => {
@@ -105,15 +119,22 @@ describe('lintEmail refuses tampered or malformed emails', () => {
   });
 
   it('refuses text smaller than 10pt', () => {
-    expect(rules(tamper(good, { html: good.html.replace('font-size:12pt', 'font-size:9pt') }))).toContain('font-size');
+    expect(rules(tamper(good, { html: good.html.replace('font-size:12pt', 'font-size:9pt') }))).toContain(
+      'font-size',
+    );
     expect(rules(lintFontSizes('<p style="font-size:12px">x</p>'))).toEqual(['font-size']); // 9pt
-    expect(lintFontSizes('<p style="font-size:14px;font-size:1em;font-size:100%;font-size:medium">x</p>')).toEqual([]);
+    expect(
+      lintFontSizes('<p style="font-size:14px;font-size:1em;font-size:100%;font-size:medium">x</p>'),
+    ).toEqual([]);
     expect(rules(lintFontSizes('<p style="font-size:x-small">x</p>'))).toEqual(['font-size']);
     expect(rules(lintFontSizes('<small>x</small>'))).toEqual(['font-size']);
   });
 
   it('keeps the carrier notice title and headings in order', () => {
-    const swapped = good.text.replace('What Happened', 'TMP').replace('What You Can Do', 'What Happened').replace('TMP', 'What You Can Do');
+    const swapped = good.text
+      .replace('What Happened', 'TMP')
+      .replace('What You Can Do', 'What Happened')
+      .replace('TMP', 'What You Can Do');
     expect(rules(tamper(good, { text: swapped }))).toContain('notice-headings');
     const retitled = good.html.replace('>Notice of Data Breach</h1>', '>Important Notice</h1>');
     expect(rules(tamper(good, { html: retitled }))).toContain('notice-title');
@@ -123,16 +144,26 @@ describe('lintEmail refuses tampered or malformed emails', () => {
 
   it('holds a customer-facing advisory to exactly one label, TLP:CLEAR, in the subject and before the body', () => {
     const amber = (s: string) => s.replaceAll('TLP:CLEAR', 'TLP:AMBER');
-    expect(rules(tamper(advisory, { subject: amber(advisory.subject), text: amber(advisory.text), html: amber(advisory.html) }))).toContain(
-      'tlp-customer',
+    expect(
+      rules(
+        tamper(advisory, {
+          subject: amber(advisory.subject),
+          text: amber(advisory.text),
+          html: amber(advisory.html),
+        }),
+      ),
+    ).toContain('tlp-customer');
+    expect(
+      rules(tamper(advisory, { text: advisory.text.replace('TLP:CLEAR\n', 'TLP:CLEAR\nTLP:RED\n') })),
+    ).toContain('tlp-multiple');
+    expect(rules(tamper(advisory, { subject: advisory.subject.replace('TLP:CLEAR ', '') }))).toContain(
+      'tlp-placement',
     );
-    expect(rules(tamper(advisory, { text: advisory.text.replace('TLP:CLEAR\n', 'TLP:CLEAR\nTLP:RED\n') }))).toContain(
-      'tlp-multiple',
-    );
-    expect(rules(tamper(advisory, { subject: advisory.subject.replace('TLP:CLEAR ', '') }))).toContain('tlp-placement');
     const moved = advisory.text.replace('TLP:CLEAR\n', '').replace('Summary\n', 'Summary\nTLP:CLEAR\n');
     expect(rules(tamper(advisory, { text: moved }))).toContain('tlp-placement');
-    expect(rules(tamper(advisory, { text: advisory.text.replace('TLP:CLEAR', 'TLP: clear') }))).toContain('tlp-label');
+    expect(rules(tamper(advisory, { text: advisory.text.replace('TLP:CLEAR', 'TLP: clear') }))).toContain(
+      'tlp-label',
+    );
   });
 
   it('refuses an empty or multi-line marker outright', () => {
@@ -151,12 +182,12 @@ describe('lintSms', () => {
 
   it('needs the marker first, the training line, and the footer last', () => {
     expect(rules(lintSms(sms(good.text.slice(MARKER.length + 1)), MARKER))).toContain('marker');
-    expect(rules(lintSms(sms(good.text.replace('This is a simulated training message.', '')), MARKER))).toContain(
-      'training-line',
-    );
-    expect(rules(lintSms(sms(good.text.replace('Reply STOP to opt out, HELP for help', '')), MARKER))).toContain(
-      'sms-footer',
-    );
+    expect(
+      rules(lintSms(sms(good.text.replace('This is a simulated training message.', '')), MARKER)),
+    ).toContain('training-line');
+    expect(
+      rules(lintSms(sms(good.text.replace('Reply STOP to opt out, HELP for help', '')), MARKER)),
+    ).toContain('sms-footer');
   });
 
   it('refuses more than two segments, recounting rather than trusting the attached count', () => {

@@ -51,14 +51,17 @@ describe('rendered notices for random subscribers and incidents', () => {
 
   it('wireless previews start with the marker and stay within 90 and 360 characters', () => {
     fc.assert(
-      fc.property(noticeContextArb(['agency-advisory', 'carrier-notice', 'correction', 'law-enforcement-report']), (ctx) => {
-        const { short, long } = wirelessPreview(ctx);
-        expect(short.startsWith(ctx.marker)).toBe(true);
-        expect(long.startsWith(ctx.marker)).toBe(true);
-        expect([...short].length).toBeLessThanOrEqual(WIRELESS_SHORT_MAX);
-        expect([...long].length).toBeLessThanOrEqual(WIRELESS_LONG_MAX);
-        expect(long).toContain(TRAINING_LINE);
-      }),
+      fc.property(
+        noticeContextArb(['agency-advisory', 'carrier-notice', 'correction', 'law-enforcement-report']),
+        (ctx) => {
+          const { short, long } = wirelessPreview(ctx);
+          expect(short.startsWith(ctx.marker)).toBe(true);
+          expect(long.startsWith(ctx.marker)).toBe(true);
+          expect([...short].length).toBeLessThanOrEqual(WIRELESS_SHORT_MAX);
+          expect([...long].length).toBeLessThanOrEqual(WIRELESS_LONG_MAX);
+          expect(long).toContain(TRAINING_LINE);
+        },
+      ),
       { seed: fastCheckSeed('wireless preview'), numRuns: 200 },
     );
   });

@@ -81,7 +81,21 @@ describe('smsSegments at the boundaries (DOMAIN.md §3)', () => {
   });
 
   it('never cuts a pair, every part is within its limit and the parts rebuild the text (property)', () => {
-    const alphabet = fc.constantFrom('a', 'Z', ' ', '\n', '€', '[', '~', '\f', 'é', 'ó', EMOJI, '\u{1D11E}', '\u201C');
+    const alphabet = fc.constantFrom(
+      'a',
+      'Z',
+      ' ',
+      '\n',
+      '€',
+      '[',
+      '~',
+      '\f',
+      'é',
+      'ó',
+      EMOJI,
+      '\u{1D11E}',
+      '\u201C',
+    );
     const seed = fastCheckSeed('smsSegments parts');
     fc.assert(
       fc.property(fc.array(alphabet, { maxLength: 500 }), (chars) => {
@@ -90,7 +104,8 @@ describe('smsSegments at the boundaries (DOMAIN.md §3)', () => {
         expect(info.parts.join('')).toBe(text);
         expect(info.segments).toBe(info.parts.length);
         const gsm = info.encoding === 'GSM-7';
-        const cost = (p: string) => [...p].reduce((n, ch) => n + (gsm ? ('€[]{}\\^~|\f'.includes(ch) ? 2 : 1) : ch.length), 0);
+        const cost = (p: string) =>
+          [...p].reduce((n, ch) => n + (gsm ? ('€[]{}\\^~|\f'.includes(ch) ? 2 : 1) : ch.length), 0);
         expect(info.parts.reduce((n, p) => n + cost(p), 0)).toBe(info.units);
         const limit = info.segments === 1 ? (gsm ? 160 : 70) : gsm ? 153 : 67;
         for (const part of info.parts) {

@@ -96,22 +96,26 @@ describe.each(emailCases)('email %s/%s', (kind, locale) => {
   });
 
   it('uses no font size below 10pt and links only to reserved hosts', () => {
-    for (const m of email.html.matchAll(/font-size:(\d+)pt/g)) expect(Number(m[1])).toBeGreaterThanOrEqual(10);
+    for (const m of email.html.matchAll(/font-size:(\d+)pt/g))
+      expect(Number(m[1])).toBeGreaterThanOrEqual(10);
     for (const m of email.html.matchAll(/https?:\/\/([^/"\s<]+)/g)) expect(m[1]).toMatch(/\.test$/);
     expect(email.html).not.toMatch(/\.(gov|mil)\b/);
   });
 });
 
 describe.each(smsCases)('sms %s/%s', (kind, locale) => {
-  it.each(CARRIERS.map((c) => [c.id, c] as const))('for %s: lints clean, starts with the marker, fits 2 segments', (_id, carrier) => {
-    const sms = renderSms(placeholderContext(kind, locale, { carrier }));
-    expect(lintSms(sms, MARKER)).toEqual([]);
-    expect(sms.text.startsWith(`${MARKER}\n`)).toBe(true);
-    expect(sms.text.endsWith(SMS_FOOTER)).toBe(true);
-    expect(sms.text).toContain(TRAINING_LINE);
-    if (locale === 'es') expect(sms.text).toContain(TRAINING_LINE_ES_SMS);
-    expect(sms.segments.segments).toBeLessThanOrEqual(2);
-  });
+  it.each(CARRIERS.map((c) => [c.id, c] as const))(
+    'for %s: lints clean, starts with the marker, fits 2 segments',
+    (_id, carrier) => {
+      const sms = renderSms(placeholderContext(kind, locale, { carrier }));
+      expect(lintSms(sms, MARKER)).toEqual([]);
+      expect(sms.text.startsWith(`${MARKER}\n`)).toBe(true);
+      expect(sms.text.endsWith(SMS_FOOTER)).toBe(true);
+      expect(sms.text).toContain(TRAINING_LINE);
+      if (locale === 'es') expect(sms.text).toContain(TRAINING_LINE_ES_SMS);
+      expect(sms.segments.segments).toBeLessThanOrEqual(2);
+    },
+  );
 });
 
 describe('carrier notice contents (DOMAIN.md §2)', () => {
@@ -127,7 +131,9 @@ describe('carrier notice contents (DOMAIN.md §2)', () => {
       expect(at, heading).toBeGreaterThan(pos);
       pos = at;
     }
-    expect([...email.html.matchAll(/<h2[^>]*>([^<]*)<\/h2>/g)].map((m) => m[1])).toEqual([...CARRIER_NOTICE_HEADINGS]);
+    expect([...email.html.matchAll(/<h2[^>]*>([^<]*)<\/h2>/g)].map((m) => m[1])).toEqual([
+      ...CARRIER_NOTICE_HEADINGS,
+    ]);
     expect(/<h1[^>]*>([^<]*)<\/h1>/.exec(email.html)?.[1]).toBe('Notice of Data Breach');
 
     const dates =
@@ -136,12 +142,20 @@ describe('carrier notice contents (DOMAIN.md §2)', () => {
         : ['1 de marzo de 2024', '30 de noviembre de 2024', '20 de diciembre de 2024'];
     for (const d of dates) expect(email.text).toContain(d);
     for (const label of Object.values(DATA_CATEGORY_LABELS[locale])) expect(email.text).toContain(label);
-    for (const contact of [carrier.name, carrier.supportUrl, '+1 (202) 555-0100', carrier.postalAddress, `privacy@${carrier.emailDomain}`]) {
+    for (const contact of [
+      carrier.name,
+      carrier.supportUrl,
+      '+1 (202) 555-0100',
+      carrier.postalAddress,
+      `privacy@${carrier.emailDomain}`,
+    ]) {
       expect(email.text).toContain(contact);
     }
     expect(email.text).toMatch(locale === 'en' ? /delayed at the request of/ : /se retrasó a petición/);
     const notDelayed = renderEmail({ ...ctx, incident: { ...ctx.incident, lawEnforcementDelayed: false } });
-    expect(notDelayed.text).toMatch(locale === 'en' ? /was not delayed by a law enforcement/ : /no fue retrasado/);
+    expect(notDelayed.text).toMatch(
+      locale === 'en' ? /was not delayed by a law enforcement/ : /no fue retrasado/,
+    );
     expect(lintEmail(notDelayed, MARKER)).toEqual([]);
   });
 
@@ -160,7 +174,9 @@ describe('agency advisory (DOMAIN.md §2)', () => {
     for (const tlp of ['TLP:RED', 'TLP:AMBER', 'TLP:CLEAR'] as const) {
       const email = renderEmail({ ...ctx, incident: { ...ctx.incident, tlp } });
       expect(email.subject).toMatch(/^EXERCISE EXERCISE EXERCISE TLP:CLEAR /);
-      const labels = new Set([...`${email.subject}\n${email.text}\n${email.html}`.matchAll(/TLP:[A-Z+]+/g)].map((m) => m[0]));
+      const labels = new Set(
+        [...`${email.subject}\n${email.text}\n${email.html}`.matchAll(/TLP:[A-Z+]+/g)].map((m) => m[0]),
+      );
       expect([...labels]).toEqual(['TLP:CLEAR']);
       expect(email.text.split('\n').slice(0, 2)).toEqual([MARKER, 'TLP:CLEAR']);
       expect(email.text.indexOf('TLP:CLEAR')).toBeLessThan(email.text.indexOf(TRAINING_LINE));
@@ -181,7 +197,9 @@ describe('agency advisory (DOMAIN.md §2)', () => {
 
   it('a correction comes from whoever sent the original', () => {
     const base = placeholderContext('correction', 'en');
-    expect(noticeSender({ ...base, correctionOf: 'agency-advisory' }).name).toMatch(/^SIMULATED Federal Cyber Liaison/);
+    expect(noticeSender({ ...base, correctionOf: 'agency-advisory' }).name).toMatch(
+      /^SIMULATED Federal Cyber Liaison/,
+    );
     expect(noticeSender(base).name).toBe(`${base.carrier.name} (exercise)`);
     const email = renderEmail({ ...base, correctionOf: 'agency-advisory' });
     expect(email.subject).toContain('from SIMULATED Federal Cyber Liaison Office');
@@ -200,14 +218,21 @@ describe('recipient display names', () => {
     expect(lintEmail(email, MARKER)).toEqual([]);
   });
 
-  it.each([null, '', 'Jane Cox', 'Lee FBI', 'see https://evil.com', 'bob@gmail.com', 'TLP:RED', 'x'.repeat(65), 'evil.com'])(
-    'falls back to the generic greeting for %j, so the notice still passes the lint',
-    (name) => {
-      const email = greet(name);
-      expect(email.text).toContain('Dear customer,');
-      expect(lintEmail(email, MARKER)).toEqual([]);
-    },
-  );
+  it.each([
+    null,
+    '',
+    'Jane Cox',
+    'Lee FBI',
+    'see https://evil.com',
+    'bob@gmail.com',
+    'TLP:RED',
+    'x'.repeat(65),
+    'evil.com',
+  ])('falls back to the generic greeting for %j, so the notice still passes the lint', (name) => {
+    const email = greet(name);
+    expect(email.text).toContain('Dear customer,');
+    expect(lintEmail(email, MARKER)).toEqual([]);
+  });
 
   it('a newline in a name cannot start a line of its own', () => {
     const email = greet('Ana\nWhat Happened');
@@ -223,7 +248,10 @@ describe('rendering is deterministic', () => {
       const renderAll = () =>
         emailCases.map(([kind, locale]) => {
           const ctx = placeholderContext(kind, locale);
-          return JSON.stringify([renderAnyEmail(ctx), NOTICE_CHANNELS[kind].includes('sms') ? renderSms(ctx) : null]);
+          return JSON.stringify([
+            renderAnyEmail(ctx),
+            NOTICE_CHANNELS[kind].includes('sms') ? renderSms(ctx) : null,
+          ]);
         });
       process.env.TZ = 'Pacific/Kiritimati';
       const first = renderAll();

@@ -9,7 +9,14 @@ import { recordOutcomes, type RetryPolicy } from '../../shared/ledger/record-out
 import { releaseClaims } from '../../shared/ledger/release-claims';
 import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
 import type { ClaimedNotification, SendOutcome } from '../../shared/ledger/ledger-types';
-import { renderEmail, renderSms, lintEmail, lintSms, type NoticeContext } from '../../shared/notices';
+import {
+  renderEmail,
+  renderSms,
+  lintEmail,
+  lintSms,
+  noticeSender,
+  type NoticeContext,
+} from '../../shared/notices';
 import type { ChannelAdapter, OutboundMessage } from './channels/channel-adapter';
 import type { CampaignContext, CampaignContextCache } from './notice-context';
 import { resolveExpiredClaims } from '../reconcile/resolve-expired-claims';
@@ -47,6 +54,42 @@ function noticeContext(ctx: CampaignContext, n: ClaimedNotification, marker: str
   };
 }
 
+class RefusedByLint extends Error {}
+
+function renderOne(
+  ctx: CampaignContext,
+  n: ClaimedNotification,
+  nc: NoticeContext,
+  marker: string,
+): OutboundMessage {
+  const key = idempotencyKey(ctx.campaignId, n.id);
+  const sender = noticeSender(nc);
+  if (n.channel === 'email') {
+    const email = renderEmail(nc);
+    const problems = lintEmail(email, marker);
+    if (problems.length > 0) throw new RefusedByLint(`lint: ${problems.map((p) => p.rule).join(',')}`);
+    return {
+      notificationId: n.id,
+      campaignId: ctx.campaignId,
+      idempotencyKey: key,
+      to: n.email!,
+      from: `"${sender.name}" <${sender.address}>`,
+      email: { ...email, messageId: messageIdFor(ctx.campaignId, n.id) },
+    };
+  }
+  const sms = renderSms(nc);
+  const problems = lintSms(sms, marker);
+  if (problems.length > 0) throw new RefusedByLint(`lint: ${problems.map((p) => p.rule).join(',')}`);
+  return {
+    notificationId: n.id,
+    campaignId: ctx.campaignId,
+    idempotencyKey: key,
+    to: n.msisdn!,
+    from: getCarrier(n.carrier).smsSender,
+    smsText: sms.text,
+  };
+}
+
 /**
  * Prepares each claimed notification: suppressed when opted out, refused (never sent) when its
  * rendering fails the safety lint, otherwise an outbound message.
@@ -63,39 +106,12 @@ function prepare(
       early.push({ id: n.id, result: 'suppressed', reason: 'opted out' });
       continue;
     }
-    const carrier = getCarrier(n.carrier);
     const nc = noticeContext(ctx, n, marker);
-    const key = idempotencyKey(ctx.campaignId, n.id);
-    if (n.channel === 'email') {
-      const email = renderEmail(nc);
-      const problems = lintEmail(email, marker);
-      if (problems.length > 0) {
-        early.push({ id: n.id, result: 'refused', reason: problems.map((p) => p.rule).join(',') });
-        continue;
-      }
-      outbound.push({
-        notificationId: n.id,
-        campaignId: ctx.campaignId,
-        idempotencyKey: key,
-        to: n.email!,
-        from: `"${carrier.name} (exercise)" <notices@${carrier.emailDomain}>`,
-        email: { ...email, messageId: messageIdFor(ctx.campaignId, n.id) },
-      });
-    } else {
-      const sms = renderSms(nc);
-      const problems = lintSms(sms, marker);
-      if (problems.length > 0) {
-        early.push({ id: n.id, result: 'refused', reason: problems.map((p) => p.rule).join(',') });
-        continue;
-      }
-      outbound.push({
-        notificationId: n.id,
-        campaignId: ctx.campaignId,
-        idempotencyKey: key,
-        to: n.msisdn!,
-        from: carrier.smsSender,
-        smsText: sms.text,
-      });
+    try {
+      outbound.push(renderOne(ctx, n, nc, marker));
+    } catch (err) {
+      // A notice that fails the safety lint (or cannot be rendered at all) is refused, never sent.
+      early.push({ id: n.id, result: 'refused', reason: (err as Error).message.slice(0, 200) });
     }
   }
   return { outbound, early };
@@ -115,7 +131,12 @@ export async function deliverChunk(job: DeliverJob, deps: DeliverDeps): Promise<
   if (claim.campaignState === 'paused' && claim.claimed.length === 0) return { kind: 'paused' };
   const expired = claim.skipped.filter((s) => s.state === 'sending' && s.leaseExpired).map((s) => s.id);
   if (expired.length > 0) {
-    await resolveExpiredClaims(expired, { db: deps.db, adapters: deps.adapters, actor: deps.actor, logger: deps.logger });
+    await resolveExpiredClaims(expired, {
+      db: deps.db,
+      adapters: deps.adapters,
+      actor: deps.actor,
+      logger: deps.logger,
+    });
   }
   if (claim.claimed.length === 0) return { kind: 'done', claimed: 0, skipped: claim.skipped.length };
 
@@ -162,8 +183,12 @@ async function record(
     actor: deps.actor,
   });
   if (res.lostClaims.length > 0) {
-    deps.logger.warn({ lost: res.lostClaims.length }, 'claims lost before recording; the new owner records them');
+    deps.logger.warn(
+      { lost: res.lostClaims.length },
+      'claims lost before recording; the new owner records them',
+    );
   }
   if (res.retries.length > 0) await deps.enqueueRetries(job, res.retries);
-  if (outcomes.some((o) => o.result !== 'transient')) await completeCampaignIfDone(deps.db, job.campaignId, deps.actor);
+  if (outcomes.some((o) => o.result !== 'transient'))
+    await completeCampaignIfDone(deps.db, job.campaignId, deps.actor);
 }

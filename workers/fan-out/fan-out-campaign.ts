@@ -51,7 +51,10 @@ export function toChunks(
  * The cursor is saved after a page's jobs are enqueued: a crash re-runs at most one page, and that
  * re-run inserts nothing twice and re-adds jobs under the same ids.
  */
-export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Promise<{ pages: number; inserted: number }> {
+export async function fanOutCampaign(
+  campaignId: number,
+  deps: FanOutDeps,
+): Promise<{ pages: number; inserted: number }> {
   const c = await deps.db.query<{
     incident_id: number;
     state: string;
@@ -59,12 +62,18 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
     audience: unknown;
     fanout_cursor: number;
     fanout_done: boolean;
-  }>('SELECT incident_id, state, channels, audience, fanout_cursor, fanout_done FROM campaigns WHERE id = $1', [campaignId]);
+  }>(
+    'SELECT incident_id, state, channels, audience, fanout_cursor, fanout_done FROM campaigns WHERE id = $1',
+    [campaignId],
+  );
   const campaign = c.rows[0];
   if (!campaign || campaign.fanout_done || !['triggered', 'running', 'paused'].includes(campaign.state)) {
     return { pages: 0, inserted: 0 };
   }
-  await deps.db.query(`UPDATE campaigns SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'triggered'`, [campaignId]);
+  await deps.db.query(
+    `UPDATE campaigns SET state = 'running', updated_at = now() WHERE id = $1 AND state = 'triggered'`,
+    [campaignId],
+  );
   const audience = audienceFilter.parse(campaign.audience ?? {});
   let cursor = campaign.fanout_cursor;
   let pages = 0;
@@ -83,7 +92,10 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
     cursor = page.lastSubscriberId;
     pages += 1;
     inserted += page.inserted;
-    await deps.db.query('UPDATE campaigns SET fanout_cursor = $2, updated_at = now() WHERE id = $1', [campaignId, cursor]);
+    await deps.db.query('UPDATE campaigns SET fanout_cursor = $2, updated_at = now() WHERE id = $1', [
+      campaignId,
+      cursor,
+    ]);
     await deps.onPage?.({ inserted: page.inserted, cursor });
   }
   await deps.db.transaction(async (tx) => {

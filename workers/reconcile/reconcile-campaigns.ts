@@ -72,7 +72,13 @@ async function pendingJobs(queues: QueueClient, queue: string): Promise<number> 
  * from any process: claims make a redundant job harmless.
  */
 export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Promise<ReconcileReport> {
-  const report: ReconcileReport = { campaigns: 0, fanOutRestarted: 0, expiredResolved: 0, redriven: 0, completed: 0 };
+  const report: ReconcileReport = {
+    campaigns: 0,
+    fanOutRestarted: 0,
+    expiredResolved: 0,
+    redriven: 0,
+    completed: 0,
+  };
   const campaigns = await deps.db.query<{ id: number; fanout_done: boolean }>(
     `SELECT id, fanout_done FROM campaigns WHERE state IN ('triggered', 'running') ${only ? 'AND id = $1' : ''}`,
     only ? [only] : [],
@@ -88,7 +94,13 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
     if (expired.rows.length > 0) {
       const retries = await resolveExpiredClaims(
         expired.rows.map((r) => r.id),
-        { db: deps.db, adapters: deps.adapters, actor: 'worker:reconcile', logger: deps.logger, leaseMs: deps.leaseMs },
+        {
+          db: deps.db,
+          adapters: deps.adapters,
+          actor: 'worker:reconcile',
+          logger: deps.logger,
+          leaseMs: deps.leaseMs,
+        },
       );
       await enqueueRetries(deps.queues, retries);
       report.expiredResolved += expired.rows.length;
@@ -114,14 +126,21 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
         );
         const stamp = Date.now().toString(36);
         const chunks = toChunks(c.id, rows.rows, deps.chunkSize);
-        await deps.queues.deliver(queue).addBulk(
-          chunks.map((ch) => ({ name: 'redrive', data: ch.data, opts: { jobId: `rd${stamp}-${ch.jobId}` } })),
-        );
+        await deps.queues
+          .deliver(queue)
+          .addBulk(
+            chunks.map((ch) => ({
+              name: 'redrive',
+              data: ch.data,
+              opts: { jobId: `rd${stamp}-${ch.jobId}` },
+            })),
+          );
         report.redriven += rows.rows.length;
       }
     }
     if (await completeCampaignIfDone(deps.db, c.id, 'worker:reconcile')) report.completed += 1;
   }
-  if (report.fanOutRestarted + report.expiredResolved + report.redriven > 0) deps.logger.info(report, 'reconciled');
+  if (report.fanOutRestarted + report.expiredResolved + report.redriven > 0)
+    deps.logger.info(report, 'reconciled');
   return report;
 }

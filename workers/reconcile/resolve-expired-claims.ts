@@ -65,7 +65,13 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
       outcomes.push(
         arrived
           ? { id: n.id, result: 'sent', providerId: key, latencyMs: 0, finalDelivery: n.channel === 'email' }
-          : { id: n.id, result: 'transient', code: 'lease-expired', reason: 'sender crashed before the message left', latencyMs: 0 },
+          : {
+              id: n.id,
+              result: 'transient',
+              code: 'lease-expired',
+              reason: 'sender crashed before the message left',
+              latencyMs: 0,
+            },
       );
     }
     const res = await recordOutcomes(deps.db, {
@@ -81,9 +87,19 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
     const byId = new Map(claim.claimed.map((c) => [c.id, c]));
     for (const r of res.retries) {
       const c = byId.get(r.id)!;
-      retries.push({ campaignId, channel: c.channel, carrier: c.carrier, id: r.id, attempt: r.attempt, delayMs: r.delayMs });
+      retries.push({
+        campaignId,
+        channel: c.channel,
+        carrier: c.carrier,
+        id: r.id,
+        attempt: r.attempt,
+        delayMs: r.delayMs,
+      });
     }
-    deps.logger.info({ campaignId, resolved: claim.claimed.length, retried: res.retries.length }, 'resolved expired claims');
+    deps.logger.info(
+      { campaignId, resolved: claim.claimed.length, retried: res.retries.length },
+      'resolved expired claims',
+    );
   }
   return retries;
 }

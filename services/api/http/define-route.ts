@@ -4,6 +4,13 @@ import { AppError } from '../../../shared/errors';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
 
+/**
+ * Who may call a route (README "Security"). `public`: anyone (health, docs); `gateway`: the carriers'
+ * signed webhooks (HMAC, no key). Every route declares its roles; `admin` may call every keyed route.
+ */
+export const ROLES = ['admin', 'operator', 'auditor', 'gateway', 'public'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
@@ -28,6 +35,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   path: string;
   summary: string;
   tags: string[];
+  /** Roles allowed to call this route. */
+  roles: readonly Role[];
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -73,7 +82,10 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], opts: 
       if (!out) return;
       if (opts.validateResponses) {
         const spec = route.responses[out.status];
-        if (!spec) throw new Error(`${route.method.toUpperCase()} ${route.path} answered ${out.status}, not in its spec`);
+        if (!spec)
+          throw new Error(
+            `${route.method.toUpperCase()} ${route.path} answered ${out.status}, not in its spec`,
+          );
         if (spec.schema) {
           const r = spec.schema.safeParse(out.body);
           if (!r.success) {

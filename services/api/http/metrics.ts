@@ -39,7 +39,12 @@ export function createMetrics(deps: { db: Db; queues: QueueClient }) {
       for (const row of r.rows) this.set({ state: row.state, channel: row.channel }, row.n);
     },
   });
-  const errors = new Counter({ name: 'http_errors_total', help: '5xx answers', labelNames: ['code'], registers: [registry] });
+  const errors = new Counter({
+    name: 'http_errors_total',
+    help: '5xx answers',
+    labelNames: ['code'],
+    registers: [registry],
+  });
 
   const middleware: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer();

@@ -13,7 +13,9 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): obj
   const registry = new OpenAPIRegistry();
   for (const r of routes) {
     const content = (schema: z.ZodType, types: string[]) =>
-      Object.fromEntries(types.map((t) => [t, { schema: t === 'application/json' ? schema : { type: 'string' as const } }]));
+      Object.fromEntries(
+        types.map((t) => [t, { schema: t === 'application/json' ? schema : { type: 'string' as const } }]),
+      );
     registry.registerPath({
       method: r.method,
       path: toOpenApiPath(r.path),

@@ -11,6 +11,7 @@ export function auditRoutes(deps: ApiDeps) {
       path: '/v1/audit',
       summary: 'Query the delivery audit log (filters, cursor pagination by seq)',
       tags: ['audit'],
+      roles: ['auditor', 'operator'],
       query: auditQuery,
       responses: {
         200: { description: 'A page of events in seq order', schema: auditPage },

@@ -1,5 +1,10 @@
 import { defineRoute } from '../http/define-route';
-import { campaign, campaignInput, reconcileReport, triggerAccepted } from '../../../shared/api/campaigns.schema';
+import {
+  campaign,
+  campaignInput,
+  reconcileReport,
+  triggerAccepted,
+} from '../../../shared/api/campaigns.schema';
 import { errorBody, idParams } from '../../../shared/api/common.schema';
 import { AppError } from '../../../shared/errors';
 import type { ApiDeps } from '../steps/api-deps';
@@ -9,7 +14,9 @@ import { z } from 'zod';
 import { CAMPAIGN_STATES } from '../../../shared/domain';
 import { streamCampaignEvents } from '../steps/campaign-events';
 
-const controlResult = z.object({ id: z.number(), state: z.enum(CAMPAIGN_STATES), cancelled: z.number().optional() }).meta({ id: 'CampaignControlResult' });
+const controlResult = z
+  .object({ id: z.number(), state: z.enum(CAMPAIGN_STATES), cancelled: z.number().optional() })
+  .meta({ id: 'CampaignControlResult' });
 const controlResponses = {
   200: { description: 'Done', schema: controlResult },
   404: { description: 'Unknown id', schema: errorBody },
@@ -23,6 +30,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns',
       summary: 'Create a notification campaign (draft) for an incident',
       tags: ['campaigns'],
+      roles: ['operator'],
       body: campaignInput,
       responses: {
         201: { description: 'Created', schema: campaign },
@@ -35,6 +43,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id',
       summary: 'Campaign state and notification counts by state and channel',
       tags: ['campaigns'],
+      roles: ['operator', 'auditor'],
       params: idParams,
       responses: {
         200: { description: 'The campaign', schema: campaign },
@@ -47,6 +56,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id/trigger',
       summary: 'Trigger a campaign: acknowledged at once, fanned out by the workers',
       tags: ['campaigns'],
+      roles: ['operator'],
       params: idParams,
       responses: {
         202: { description: 'Accepted', schema: triggerAccepted },
@@ -66,6 +76,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id/reconcile',
       summary: 'Re-drive notifications of this campaign that are stranded (no live job, expired claim)',
       tags: ['campaigns'],
+      roles: ['operator'],
       params: idParams,
       responses: {
         200: { description: 'What was re-driven', schema: reconcileReport },
@@ -74,15 +85,17 @@ export function campaignRoutes(deps: ApiDeps) {
       },
       handler: async ({ params }) => {
         await getCampaign(deps.db, params.id);
-        if (!deps.reconcile) throw new AppError('DEPENDENCY_UNAVAILABLE', 'the reconciler is not available in this process');
+        if (!deps.reconcile)
+          throw new AppError('DEPENDENCY_UNAVAILABLE', 'the reconciler is not available in this process');
         return { status: 200, body: await deps.reconcile(params.id) };
       },
     }),
-      defineRoute({
+    defineRoute({
       method: 'post',
       path: '/v1/campaigns/:id/pause',
       summary: 'Pause a running campaign (queued sends wait)',
       tags: ['campaigns'],
+      roles: ['operator'],
       params: idParams,
       responses: controlResponses,
       handler: async ({ params }) => ({ status: 200, body: await pauseCampaign(deps.db, params.id, 'api') }),
@@ -92,6 +105,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id/resume',
       summary: 'Resume a paused campaign',
       tags: ['campaigns'],
+      roles: ['operator'],
       params: idParams,
       responses: controlResponses,
       handler: async ({ params }) => ({ status: 200, body: await resumeCampaign(deps.db, params.id, 'api') }),
@@ -101,6 +115,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id/endex',
       summary: 'ENDEX: end the campaign now; queued sends stop, the rest end cancelled',
       tags: ['campaigns'],
+      roles: ['operator'],
       params: idParams,
       responses: controlResponses,
       handler: async ({ params }) => ({ status: 200, body: await endexCampaign(deps.db, params.id, 'api') }),
@@ -110,6 +125,7 @@ export function campaignRoutes(deps: ApiDeps) {
       path: '/v1/campaigns/:id/events',
       summary: 'Live progress as Server-Sent Events (event: progress, data: the campaign with counts)',
       tags: ['campaigns'],
+      roles: ['operator', 'auditor'],
       params: idParams,
       responses: {
         200: { description: 'An event stream', contentType: 'text/event-stream' },

@@ -11,6 +11,7 @@ export function incidentRoutes(deps: ApiDeps) {
       path: '/v1/incidents',
       summary: 'Record a simulated breach incident',
       tags: ['incidents'],
+      roles: ['operator'],
       body: incidentInput,
       responses: {
         201: { description: 'Created', schema: incident },
@@ -23,6 +24,7 @@ export function incidentRoutes(deps: ApiDeps) {
       path: '/v1/incidents/:id',
       summary: 'Read one incident',
       tags: ['incidents'],
+      roles: ['operator', 'auditor'],
       params: idParams,
       responses: {
         200: { description: 'The incident', schema: incident },

@@ -13,6 +13,7 @@ export function subscriberRoutes(deps: ApiDeps) {
       path: '/v1/subscribers',
       summary: 'Register (or update) one affected subscriber',
       tags: ['subscribers'],
+      roles: ['operator'],
       body: subscriberInput,
       responses: {
         201: { description: 'Registered', schema: subscriber },
@@ -29,13 +30,17 @@ export function subscriberRoutes(deps: ApiDeps) {
       path: '/v1/subscribers/:id',
       summary: 'Read one subscriber',
       tags: ['subscribers'],
+      roles: ['operator', 'auditor'],
       params: idParams,
       responses: {
         200: { description: 'The subscriber', schema: subscriber },
         404: { description: 'Unknown id', schema: errorBody },
       },
       handler: async ({ params }) => {
-        const r = await deps.db.query<SubscriberRow>('SELECT * FROM subscribers WHERE id = $1 AND erased_at IS NULL', [params.id]);
+        const r = await deps.db.query<SubscriberRow>(
+          'SELECT * FROM subscribers WHERE id = $1 AND erased_at IS NULL',
+          [params.id],
+        );
         if (!r.rows[0]) throw new AppError('NOT_FOUND', `subscriber ${params.id} does not exist`);
         return { status: 200, body: toSubscriber(r.rows[0]) };
       },
@@ -45,6 +50,7 @@ export function subscriberRoutes(deps: ApiDeps) {
       path: '/v1/subscribers',
       summary: 'List subscribers (cursor pagination by id)',
       tags: ['subscribers'],
+      roles: ['operator', 'auditor'],
       query: z.object({
         carrier: z.string().max(64).optional(),
         after: z.coerce.number().int().min(0).default(0),

@@ -45,6 +45,7 @@ export function webhookRoutes(deps: ApiDeps) {
       path: '/v1/webhooks/receipts',
       summary: 'Delivery receipts from the carriers (batched, HMAC-signed)',
       tags: ['webhooks'],
+      roles: ['gateway'],
       body: receiptsJob,
       bodyContentTypes: ['application/json'],
       responses: {
@@ -56,7 +57,10 @@ export function webhookRoutes(deps: ApiDeps) {
       handler: async ({ req }) => {
         const body = verified(deps, req.body, req.get(SIGNATURE_HEADER), receiptsJob);
         // Same bytes, same job id: a carrier's retry after a lost ack is not queued twice.
-        const jobId = createHash('sha256').update(req.body as Buffer).digest('hex').slice(0, 32);
+        const jobId = createHash('sha256')
+          .update(req.body as Buffer)
+          .digest('hex')
+          .slice(0, 32);
         await deps.queues.receipts.add('receipts', body, { jobId });
         return { status: 200, body: { accepted: body.receipts.length } };
       },
@@ -66,6 +70,7 @@ export function webhookRoutes(deps: ApiDeps) {
       path: '/v1/webhooks/inbound',
       summary: 'Inbound SMS replies (STOP, HELP, START) from the carriers (HMAC-signed)',
       tags: ['webhooks'],
+      roles: ['gateway'],
       body: inboundSms,
       bodyContentTypes: ['application/json'],
       responses: {

@@ -25,20 +25,32 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export async function createCampaign(db: Db, input: CampaignInput, actor: string): Promise<Campaign> {
   return db.transaction(async (tx) => {
-    const inc = await tx.query<{ carriers: string[] }>('SELECT carriers FROM incidents WHERE id = $1', [input.incidentId]);
+    const inc = await tx.query<{ carriers: string[] }>('SELECT carriers FROM incidents WHERE id = $1', [
+      input.incidentId,
+    ]);
     if (!inc.rows[0]) {
-      throw new AppError('VALIDATION_FAILED', `incident ${input.incidentId} does not exist; create it first with POST /v1/incidents`, [
-        { path: 'body.incidentId', code: 'not_found', message: 'no such incident' },
-      ]);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `incident ${input.incidentId} does not exist; create it first with POST /v1/incidents`,
+        [{ path: 'body.incidentId', code: 'not_found', message: 'no such incident' }],
+      );
     }
     // Audience defaults to the incident's carriers; it may narrow them, never widen.
     const incidentCarriers = inc.rows[0].carriers;
     const carriers = input.audience.carriers ?? incidentCarriers;
     const outside = carriers.filter((c) => !incidentCarriers.includes(c));
     if (outside.length > 0) {
-      throw new AppError('VALIDATION_FAILED', `audience carriers not affected by the incident: ${outside.join(', ')}`, [
-        { path: 'body.audience.carriers', code: 'not_in_incident', message: 'choose among the incident carriers' },
-      ]);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `audience carriers not affected by the incident: ${outside.join(', ')}`,
+        [
+          {
+            path: 'body.audience.carriers',
+            code: 'not_in_incident',
+            message: 'choose among the incident carriers',
+          },
+        ],
+      );
     }
     const audience = { ...input.audience, carriers };
     const r = await tx.query<CampaignRow>(
@@ -115,15 +127,29 @@ export async function triggerCampaign(
     if (!row) {
       const cur = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [id]);
       if (!cur.rows[0]) throw new AppError('NOT_FOUND', `campaign ${id} does not exist`);
-      throw new AppError('CONFLICT', `campaign ${id} is ${cur.rows[0].state}; only a draft or approved campaign can be triggered`);
+      throw new AppError(
+        'CONFLICT',
+        `campaign ${id} is ${cur.rows[0].state}; only a draft or approved campaign can be triggered`,
+      );
     }
-    await appendAudit(tx, [{ type: 'campaign.triggered', actor, incidentId: row.incident_id, campaignId: id, outcome: 'triggered' }]);
+    await appendAudit(tx, [
+      {
+        type: 'campaign.triggered',
+        actor,
+        incidentId: row.incident_id,
+        campaignId: id,
+        outcome: 'triggered',
+      },
+    ]);
     return row;
   });
   try {
     await ensureFanOutJob(deps.queues, id);
   } catch (err) {
-    deps.logger.warn({ campaignId: id, err: (err as Error).message }, 'fan-out enqueue failed; the reconciler will retry');
+    deps.logger.warn(
+      { campaignId: id, err: (err as Error).message },
+      'fan-out enqueue failed; the reconciler will retry',
+    );
   }
   return { id, state: updated.state };
 }

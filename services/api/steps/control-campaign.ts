@@ -20,9 +20,14 @@ async function transition(
     if (!r.rows[0]) {
       const cur = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [id]);
       if (!cur.rows[0]) throw new AppError('NOT_FOUND', `campaign ${id} does not exist`);
-      throw new AppError('CONFLICT', `campaign ${id} is ${cur.rows[0].state}; ${event.split('.')[1]} needs one of: ${from.join(', ')}`);
+      throw new AppError(
+        'CONFLICT',
+        `campaign ${id} is ${cur.rows[0].state}; ${event.split('.')[1]} needs one of: ${from.join(', ')}`,
+      );
     }
-    await appendAudit(tx, [{ type: event, actor, incidentId: r.rows[0].incident_id, campaignId: id, outcome: to }]);
+    await appendAudit(tx, [
+      { type: event, actor, incidentId: r.rows[0].incident_id, campaignId: id, outcome: to },
+    ]);
     return { id, state: to };
   });
 }
@@ -39,7 +44,11 @@ export const resumeCampaign = (db: Db, id: number, actor: string) =>
  * send leaves after this commits; every pending or retrying notification ends `cancelled`. Sends
  * already in flight finish and are recorded as they are.
  */
-export async function endexCampaign(db: Db, id: number, actor: string): Promise<{ id: number; state: CampaignState; cancelled: number }> {
+export async function endexCampaign(
+  db: Db,
+  id: number,
+  actor: string,
+): Promise<{ id: number; state: CampaignState; cancelled: number }> {
   return db.transaction(async (tx) => {
     const r = await tx.query<{ incident_id: number }>(
       `UPDATE campaigns SET state = 'cancelled', completed_at = now(), updated_at = now()
@@ -52,13 +61,25 @@ export async function endexCampaign(db: Db, id: number, actor: string): Promise<
       throw new AppError('CONFLICT', `campaign ${id} is already ${cur.rows[0].state}`);
     }
     const incidentId = r.rows[0].incident_id;
-    const cancelled = await tx.query<{ id: number; carrier: string; channel: 'sms' | 'email'; attempts: number }>(
+    const cancelled = await tx.query<{
+      id: number;
+      carrier: string;
+      channel: 'sms' | 'email';
+      attempts: number;
+    }>(
       `UPDATE notification SET state = 'cancelled', reason = 'ENDEX', claim_token = NULL, lease_until = NULL, updated_at = now()
         WHERE campaign_id = $1 AND state IN ('pending', 'retrying') RETURNING id, carrier, channel, attempts`,
       [id],
     );
     const events: AuditEventInput[] = [
-      { type: 'campaign.endex', actor, incidentId, campaignId: id, outcome: 'cancelled', details: { cancelled: cancelled.rowCount } },
+      {
+        type: 'campaign.endex',
+        actor,
+        incidentId,
+        campaignId: id,
+        outcome: 'cancelled',
+        details: { cancelled: cancelled.rowCount },
+      },
       ...cancelled.rows.map((n) => ({
         type: 'notification.cancelled' as const,
         actor,

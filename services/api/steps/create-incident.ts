@@ -44,9 +44,11 @@ export function toIncident(r: IncidentRow): Incident {
 export async function createIncident(db: Db, input: IncidentInput, actor: string): Promise<Incident> {
   const advisoryId = input.advisoryId ?? advisoryIdFor(new Date(input.determinedAt), 'A');
   if (!isValidAdvisoryId(advisoryId)) {
-    throw new AppError('VALIDATION_FAILED', 'advisoryId must match SIM-AAyy-dddL with a day that exists in that year', [
-      { path: 'body.advisoryId', code: 'invalid_advisory_id', message: 'expected e.g. SIM-AA24-310A' },
-    ]);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'advisoryId must match SIM-AAyy-dddL with a day that exists in that year',
+      [{ path: 'body.advisoryId', code: 'invalid_advisory_id', message: 'expected e.g. SIM-AA24-310A' }],
+    );
   }
   return db.transaction(async (tx) => {
     const r = await tx.query<IncidentRow>(

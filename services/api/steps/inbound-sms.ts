@@ -25,7 +25,10 @@ export async function handleInboundSms(
   return db.transaction(async (tx) => {
     let changed = false;
     if (keyword === 'stop') {
-      const r = await tx.query('INSERT INTO opt_outs (msisdn) VALUES ($1) ON CONFLICT (msisdn) DO NOTHING RETURNING msisdn', [msg.from]);
+      const r = await tx.query(
+        'INSERT INTO opt_outs (msisdn) VALUES ($1) ON CONFLICT (msisdn) DO NOTHING RETURNING msisdn',
+        [msg.from],
+      );
       changed = r.rowCount > 0;
     } else if (keyword === 'start') {
       const r = await tx.query('DELETE FROM opt_outs WHERE msisdn = $1 RETURNING msisdn', [msg.from]);

@@ -49,7 +49,11 @@ export function toSubscriber(r: SubscriberRow): Subscriber {
 export function recipientProblems(input: SubscriberInput): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   if (!findCarrier(input.carrier)) {
-    problems.push({ path: 'carrier', code: 'UNKNOWN_CARRIER', message: `"${input.carrier}" is not one of the nine fictional carriers` });
+    problems.push({
+      path: 'carrier',
+      code: 'UNKNOWN_CARRIER',
+      message: `"${input.carrier}" is not one of the nine fictional carriers`,
+    });
   }
   const m = checkMsisdn(input.msisdn);
   if (m) problems.push({ path: 'msisdn', code: m.code, message: m.message });
@@ -62,10 +66,18 @@ export function recipientProblems(input: SubscriberInput): ErrorDetail[] {
 
 /** A hashed identifier for a rejected input, so the audit never holds the refused contact. */
 function rejectedRef(input: SubscriberInput): string {
-  return createHash('sha256').update(`${input.carrier}|${input.msisdn}|${input.email ?? ''}`).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(`${input.carrier}|${input.msisdn}|${input.email ?? ''}`)
+    .digest('hex')
+    .slice(0, 24);
 }
 
-export async function auditRejection(tx: Queryable, input: SubscriberInput, problems: ErrorDetail[], actor: string) {
+export async function auditRejection(
+  tx: Queryable,
+  input: SubscriberInput,
+  problems: ErrorDetail[],
+  actor: string,
+) {
   await appendAudit(tx, [
     {
       type: 'subscriber.rejected',
@@ -87,7 +99,10 @@ export async function registerSubscriber(
   const problems = recipientProblems(input);
   if (problems.length > 0) {
     await db.transaction((tx) => auditRejection(tx, input, problems, actor));
-    const code = problems.some((p) => p.code === 'UNKNOWN_CARRIER') && problems.length === 1 ? 'UNKNOWN_CARRIER' : 'UNSAFE_RECIPIENT';
+    const code =
+      problems.some((p) => p.code === 'UNKNOWN_CARRIER') && problems.length === 1
+        ? 'UNKNOWN_CARRIER'
+        : 'UNSAFE_RECIPIENT';
     throw new AppError(code, problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
   }
   return db.transaction(async (tx) => {

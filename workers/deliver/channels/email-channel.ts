@@ -18,7 +18,11 @@ export interface EmailChannelOptions {
 export function classifySmtpError(err: unknown): { transient: boolean; code: string; reason: string } {
   const e = err as { responseCode?: number; code?: string; message?: string };
   if (typeof e.responseCode === 'number') {
-    return { transient: e.responseCode < 500, code: `smtp-${e.responseCode}`, reason: (e.message ?? '').slice(0, 200) };
+    return {
+      transient: e.responseCode < 500,
+      code: `smtp-${e.responseCode}`,
+      reason: (e.message ?? '').slice(0, 200),
+    };
   }
   // No SMTP reply at all (refused, reset, timed out): the message did not leave; try again later.
   const code = e.code ?? 'EUNKNOWN';

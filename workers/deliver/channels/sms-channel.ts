@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { getCarrier } from '../../../shared/carriers';
 import type { SendOutcome } from '../../../shared/ledger/ledger-types';
-import type { BatchOutcome, ChannelAdapter, OutboundMessage } from './channel-adapter';
+import type { BatchOutcome, ChannelAdapter } from './channel-adapter';
 import type { ArrivalLookup } from './arrival-lookup';
 
 export interface SmsChannelOptions {
@@ -72,7 +72,10 @@ export function createSmsChannel(opts: SmsChannelOptions): ChannelAdapter {
         });
       } catch (err) {
         const e = err as { code?: string; message?: string };
-        return allTransient((e.code ?? 'network').toLowerCase(), (e.message ?? 'request failed').slice(0, 200));
+        return allTransient(
+          (e.code ?? 'network').toLowerCase(),
+          (e.message ?? 'request failed').slice(0, 200),
+        );
       }
       const latencyMs = Math.round(performance.now() - started);
       if (res.statusCode === 429) {
@@ -100,11 +103,30 @@ export function createSmsChannel(opts: SmsChannelOptions): ChannelAdapter {
       const byKey = new Map(body.results.map((r) => [r.idempotencyKey, r]));
       const outcomes: SendOutcome[] = messages.map((m) => {
         const r = byKey.get(m.idempotencyKey);
-        if (!r) return { id: m.notificationId, result: 'transient', code: 'missing-result', reason: 'gateway omitted this message', latencyMs };
+        if (!r)
+          return {
+            id: m.notificationId,
+            result: 'transient',
+            code: 'missing-result',
+            reason: 'gateway omitted this message',
+            latencyMs,
+          };
         if (r.status === 'rejected') {
-          return { id: m.notificationId, result: 'permanent', code: r.errorCode ?? 'rejected', reason: r.error ?? 'rejected by carrier', latencyMs };
+          return {
+            id: m.notificationId,
+            result: 'permanent',
+            code: r.errorCode ?? 'rejected',
+            reason: r.error ?? 'rejected by carrier',
+            latencyMs,
+          };
         }
-        return { id: m.notificationId, result: 'sent', providerId: r.messageId ?? '', latencyMs, finalDelivery: false };
+        return {
+          id: m.notificationId,
+          result: 'sent',
+          providerId: r.messageId ?? '',
+          latencyMs,
+          finalDelivery: false,
+        };
       });
       return { kind: 'results', outcomes };
     },

@@ -1,0 +1,6 @@
+import type { ApiDeps } from '../steps/api-deps';
+import type { RouteSpec } from '../http/define-route';
+
+export function reportsRoutes(_deps: ApiDeps): RouteSpec[] {
+  return [];
+}
