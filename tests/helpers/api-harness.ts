@@ -81,3 +81,19 @@ export async function http(
     headers: res.headers,
   };
 }
+
+/**
+ * Headers for a test caller of the given role. Auth is enforced by the api; the harness seeds one
+ * key per role (see seedTestKeys) so tests read as "an operator does X".
+ */
+export function authHeaders(role: 'admin' | 'operator' | 'auditor' | 'operator2' | 'auditor-pii'): Record<string, string> {
+  return { authorization: `Bearer ${TEST_KEYS[role]}` };
+}
+
+export const TEST_KEYS = {
+  admin: 'bd_test_admin_key_000000000000000000',
+  operator: 'bd_test_operator_key_0000000000000000',
+  operator2: 'bd_test_operator2_key_000000000000000',
+  auditor: 'bd_test_auditor_key_00000000000000000',
+  'auditor-pii': 'bd_test_auditor_pii_key_0000000000000',
+} as const;
