@@ -14,6 +14,8 @@ breach-drill is running (exercise simulator: every message is marked EXERCISE).
   carrier-sim    ${stack.simUrl}        handsets and mailboxes at ${stack.simUrl}/
   SMTP sink      127.0.0.1:${stack.smtpPort}
   database       ${stack.embeddedDb ? 'PGlite (embedded, .data/pglite)' : 'PostgreSQL (DATABASE_URL)'}
+  admin API key  ${stack.adminKeyGenerated ? `${stack.adminKey}  (generated now and kept in .data/admin-api-key; shown once)` : '(ADMIN_API_KEY or .data/admin-api-key)'}
+  new keys       npm run keys:create -- --role operator --name alice
 Press Ctrl-C to stop.`);
 } catch (err) {
   console.error(`npm start failed: ${(err as Error).message}`);

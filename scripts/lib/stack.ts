@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startPrivateRedis, type PrivateRedis } from './private-redis';
+import { generateKey } from '../../shared/auth/api-keys';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,6 +18,9 @@ export interface StackOptions {
 
 export interface Stack {
   apiUrl: string;
+  /** The bootstrap admin key (ADMIN_API_KEY, or the one generated under DATA_DIR on first start). */
+  adminKey: string;
+  adminKeyGenerated: boolean;
   simUrl: string;
   smtpPort: number;
   redisUrl: string;
@@ -61,6 +66,20 @@ function stopChild(child: ChildProcess, ms = 15_000): Promise<void> {
 }
 
 /**
+ * The bootstrap admin key: ADMIN_API_KEY when set, else the one kept in DATA_DIR/admin-api-key
+ * (created, mode 0600, on first start).
+ */
+export function ensureAdminKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; generated: boolean } {
+  if (env.ADMIN_API_KEY) return { key: env.ADMIN_API_KEY, generated: false };
+  const file = path.join(dataDir, 'admin-api-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: false };
+  mkdirSync(dataDir, { recursive: true });
+  const key = generateKey();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, generated: true };
+}
+
+/**
  * Starts the whole system the way `npm start` does: a private redis-server when REDIS_URL is unset,
  * PGlite when DATABASE_URL is unset, then carrier-sim, api (hosting the workers in embedded mode)
  * and worker processes. `stop()` ends every process it started.
@@ -82,6 +101,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log(`redis        ${redis.url} (private, AOF under ${path.relative(ROOT, dataDir)}/redis)`);
     }
     env.DATA_DIR = dataDir;
+    const admin = ensureAdminKey(env, dataDir);
+    env.ADMIN_API_KEY = admin.key;
     const apiPort = env.API_PORT || '3000';
     const simPort = env.CARRIER_SIM_PORT || '3100';
     const smtpPort = env.CARRIER_SIM_SMTP_PORT || '2525';
@@ -108,6 +129,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await waitFor(`${apiUrl}/readyz`, api, 'api');
     return {
       apiUrl,
+      adminKey: admin.key,
+      adminKeyGenerated: admin.generated,
       simUrl,
       smtpPort: Number(smtpPort),
       redisUrl: env.REDIS_URL,

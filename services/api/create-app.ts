@@ -14,6 +14,10 @@ import { auditRoutes } from './routes/audit.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { opsRoutes } from './routes/ops.routes';
 import { reportsRoutes } from './routes/reports.routes';
+import { keyRoutes } from './routes/keys.routes';
+import helmet from 'helmet';
+import cors from 'cors';
+import { createGuard } from './http/authenticate';
 import { campaignLifecycleRoutes } from './routes/campaign-lifecycle.routes';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +45,7 @@ export function allRoutes(deps: ApiDeps, registry: Registry): RouteSpec[] {
     ...campaignLifecycleRoutes(deps),
     ...auditRoutes(deps),
     ...reportsRoutes(deps),
+    ...keyRoutes(deps),
     ...webhookRoutes(deps),
   ];
 }
@@ -58,6 +63,9 @@ export function createApp(
   const openapi = buildOpenApi(routes, deps.version);
 
   app.use(metrics.middleware);
+  app.use(helmet());
+  // CORS is off unless origins are configured.
+  if (deps.config.CORS_ORIGINS.length > 0) app.use(cors({ origin: deps.config.CORS_ORIGINS }));
   // Webhooks are verified over their raw bytes, so they skip the JSON parser.
   app.use('/v1/webhooks', express.raw({ type: () => true, limit: '2mb' }));
   app.use(express.json({ limit: '1mb' }));
@@ -76,7 +84,14 @@ export function createApp(
   app.use('/docs/assets', express.static(SWAGGER_DIR, { index: false, maxAge: '1h' }));
 
   const router = express.Router();
-  mountRoutes(router, routes, { validateResponses: opts.validateResponses ?? false });
+  const guard = createGuard({
+    db: deps.db,
+    redis: deps.redis,
+    logger: deps.logger,
+    prefix: deps.config.QUEUE_PREFIX,
+    ratePerMinute: deps.config.RATE_LIMIT_PER_MIN,
+  });
+  mountRoutes(router, routes, { validateResponses: opts.validateResponses ?? false, guard });
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

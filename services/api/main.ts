@@ -7,6 +7,7 @@ import { createRedis, assertNoEviction } from '../../shared/redis';
 import { createQueueClient } from '../../shared/queue-client';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
 import { createApp } from './create-app';
+import { createApiKey } from '../../shared/auth/api-keys';
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
@@ -26,6 +27,14 @@ const db = await openDb({
   dataDir: config.DATA_DIR,
   onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
 });
+if (config.ADMIN_API_KEY) {
+  await createApiKey(db, {
+    name: 'bootstrap admin',
+    role: 'admin',
+    key: config.ADMIN_API_KEY,
+    createdBy: 'ADMIN_API_KEY',
+  });
+}
 const redis = createRedis(config.REDIS_URL, 'producer');
 redis.on('error', () => undefined); // readiness reports it; the producer fails fast per request
 await assertNoEviction(redis);

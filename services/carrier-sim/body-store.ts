@@ -1,4 +1,7 @@
 import type { EmailBody } from './arrival-store';
+import { StringInterner } from './string-interner';
+
+const INTERNED_STRINGS = 4096; // distinct texts and senders shared at once
 
 /**
  * Full message bodies, bounded: a ring of the most recent `maxCount` bodies, also capped in bytes;
@@ -14,6 +17,7 @@ export class BodyStore {
   private next = 0;
   private count = 0;
   private bytes = 0;
+  private readonly interner = new StringInterner(INTERNED_STRINGS);
 
   constructor(
     maxCount: number,
@@ -29,7 +33,7 @@ export class BodyStore {
   }
 
   putSms(index: number, text: string, from: string): void {
-    this.put(index, text, from, 64 + 2 * (text.length + from.length));
+    this.put(index, this.interner.intern(text), this.interner.intern(from), 64 + 2 * (text.length + from.length));
   }
 
   putEmail(index: number, body: EmailBody): void {

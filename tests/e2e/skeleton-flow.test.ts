@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcessStack, type InProcessStack } from '../helpers/stack-harness';
+import { authHeaders } from '../helpers/api-harness';
 import { apiClient } from '../../scripts/lib/api-client';
 import { fetchArrivals, waitForCampaigns } from '../../scripts/lib/drill';
 import { generatePopulation } from '../../shared/population/generate-population';
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 describe('skeleton flow over real HTTP, Redis, the database and SMTP', () => {
   it('register → incident → campaign → trigger → every notice arrives once at the carrier-sim', async () => {
-    const api = apiClient(stack.apiUrl);
+    const api = apiClient(stack.apiUrl, authHeaders('operator'));
     const people = [...generatePopulation({ count: 40, seed: 7 })];
     for (const p of people) await api.post('/v1/subscribers', p);
     const incident = await api.post<Incident>('/v1/incidents', {

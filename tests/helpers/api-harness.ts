@@ -5,6 +5,8 @@ import type { ApiDeps } from '../../services/api/steps/api-deps';
 import { createRedis } from '../../shared/redis';
 import { createQueueClient } from '../../shared/queue-client';
 import { createTestDb, testConfig, testLogger, uniqueName, type TestDb } from './world';
+import { createApiKey } from '../../shared/auth/api-keys';
+import type { Db } from '../../shared/store/db';
 
 export interface ApiHarness {
   url: string;
@@ -26,6 +28,7 @@ export async function startApi(
   const redis = createRedis(config.REDIS_URL!, 'producer');
   redis.on('error', () => undefined);
   const queues = createQueueClient(redis, config.QUEUE_PREFIX);
+  await seedTestKeys(testDb.db);
   const deps: ApiDeps = {
     config,
     db: testDb.db,
@@ -86,7 +89,9 @@ export async function http(
  * Headers for a test caller of the given role. Auth is enforced by the api; the harness seeds one
  * key per role (see seedTestKeys) so tests read as "an operator does X".
  */
-export function authHeaders(role: 'admin' | 'operator' | 'auditor' | 'operator2' | 'auditor-pii'): Record<string, string> {
+export function authHeaders(
+  role: 'admin' | 'operator' | 'auditor' | 'operator2' | 'auditor-pii',
+): Record<string, string> {
   return { authorization: `Bearer ${TEST_KEYS[role]}` };
 }
 
@@ -97,3 +102,17 @@ export const TEST_KEYS = {
   auditor: 'bd_test_auditor_key_00000000000000000',
   'auditor-pii': 'bd_test_auditor_pii_key_0000000000000',
 } as const;
+
+/** Stores the test keys, one per role (operator2: a second, distinct operator for the two-person rule). */
+export async function seedTestKeys(db: Db): Promise<void> {
+  await createApiKey(db, { name: 'test admin', role: 'admin', key: TEST_KEYS.admin });
+  await createApiKey(db, { name: 'test operator', role: 'operator', key: TEST_KEYS.operator });
+  await createApiKey(db, { name: 'test operator 2', role: 'operator', key: TEST_KEYS.operator2 });
+  await createApiKey(db, { name: 'test auditor', role: 'auditor', key: TEST_KEYS.auditor });
+  await createApiKey(db, {
+    name: 'test auditor (pii)',
+    role: 'auditor',
+    scopes: ['pii:read'],
+    key: TEST_KEYS['auditor-pii'],
+  });
+}

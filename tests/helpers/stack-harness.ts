@@ -7,6 +7,7 @@ import { createRedis } from '../../shared/redis';
 import { createQueueClient } from '../../shared/queue-client';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
 import { freePort } from '../../scripts/lib/private-redis';
+import { seedTestKeys } from './api-harness';
 import { createTestDb, testConfig, testLogger, uniqueName, type TestDb } from './world';
 
 export interface InProcessStack {
@@ -40,6 +41,7 @@ export async function startInProcessStack(
   const ports = await sim.listen({ host: '127.0.0.1', httpPort: 0, smtpPort: 0 });
   const simUrl = `http://127.0.0.1:${ports.httpPort}`;
   const testDb = await createTestDb(label);
+  await seedTestKeys(testDb.db);
   const config = testConfig({
     QUEUE_PREFIX: uniqueName(label),
     API_URL: apiUrl,

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startApi, type ApiHarness } from '../helpers/api-harness';
+import { authHeaders, http as rawHttp, startApi, type ApiHarness } from '../helpers/api-harness';
+
+// Every call below is made as an operator unless it passes its own headers.
+const http = (url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = authHeaders('operator')) =>
+  rawHttp(url, method, path, body, headers);
 import { toOpenApiPath } from '../../services/api/http/openapi';
 import { ERROR_CODES } from '../../shared/errors';
 import { signBody } from '../../shared/webhook-signature';

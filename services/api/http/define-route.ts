@@ -69,12 +69,15 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
 export interface MountOptions {
   /** Tests: fail loudly when a handler answers with a body its spec does not describe. */
   validateResponses?: boolean;
+  /** Authentication, role check and rate limit, run before anything else (see authenticate.ts). */
+  guard?: (route: RouteSpec, req: Request) => Promise<void>;
 }
 
 /** Mounts routes with boundary validation (STYLE.md §3); the same specs generate /openapi.json. */
 export function mountRoutes(router: Router, routes: readonly RouteSpec[], opts: MountOptions = {}): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response) => {
+      await opts.guard?.(route, req);
       const params = parse(route.params, req.params, 'params');
       const query = parse(route.query, req.query, 'query');
       const body = route.body && !route.bodyContentTypes ? parse(route.body, req.body, 'body') : req.body;

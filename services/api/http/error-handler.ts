@@ -15,9 +15,17 @@ export function toHttpError(err: unknown): {
   code: ErrorCode;
   message: string;
   details: ErrorDetail[];
+  headers?: Record<string, string>;
 } {
-  if (isAppError(err))
-    return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (isAppError(err)) {
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      details: err.details,
+      headers: err.headers,
+    };
+  }
   const e = err as { type?: string; status?: number; message?: string; code?: string };
   if (e?.type === 'entity.parse.failed') {
     return {
@@ -76,7 +84,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (h.code === 'RATE_LIMITED') res.set('Retry-After', '1');
+    if (h.headers) res.set(h.headers);
     res.status(h.status).json(body(h.code, h.message, h.details));
   };
 }
