@@ -26,7 +26,17 @@ const connection = createRedis(config.REDIS_URL, 'worker');
 connection.on('error', () => undefined); // workers log outages once each (start-workers.ts)
 await assertNoEviction(connection);
 const queues = createQueueClient(connection, config.QUEUE_PREFIX);
-const workers = startWorkers({ config, db, connection, queues, logger });
+// Test-only crash hook (chaos and engine tests): die by SIGKILL right after a chunk's send and before
+// its outcome is recorded, the worst moment for exactly-once delivery. Never set in production.
+const crashAfterSend = process.env.BD_TEST_CRASH_AFTER_SEND === '1';
+const workers = startWorkers({
+  config,
+  db,
+  connection,
+  queues,
+  logger,
+  ...(crashAfterSend ? { afterSendHook: () => process.kill(process.pid, 'SIGKILL') } : {}),
+});
 logger.info({ prefix: config.QUEUE_PREFIX }, 'workers running');
 
 let stopping = false;

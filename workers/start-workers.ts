@@ -35,6 +35,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Test-only crash hook, see DeliverDeps.afterSendHook. */
   afterSendHook?: () => void;
+  /** false: build everything but consume no jobs and run no periodic reconcile (tests drive it). */
+  autorun?: boolean;
 }
 
 export interface RunningWorkers {
@@ -87,7 +89,13 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
   const { config, db, connection, queues, logger } = deps;
   const adapters = createAdapters(config);
   const contexts = createCampaignContextCache(db);
-  const common = { connection, prefix: config.QUEUE_PREFIX };
+  // stalledInterval: how soon a job whose worker died (no lock renewal) is handed to another worker.
+  const common = {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    stalledInterval: config.STALLED_INTERVAL_MS,
+    autorun: deps.autorun ?? true,
+  };
   const workers: Worker[] = [];
   const watch = (w: Worker, name: string) => {
     const o = oncePerOutage(logger, name);
@@ -199,10 +207,11 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
     chunkSize: config.CHUNK_SIZE,
     leaseMs: config.LEASE_MS,
     staleMs: Math.max(config.LEASE_MS * 10, 300_000),
+    receiptTimeoutMs: config.RECEIPT_TIMEOUT_MS,
   };
   let reconciling = false;
   const timer = setInterval(() => {
-    if (reconciling) return;
+    if (reconciling || deps.autorun === false) return;
     reconciling = true;
     reconcileCampaigns(reconcileDeps)
       .catch((err: Error) => logger.warn({ err: err.message }, 'reconcile pass failed'))

@@ -2,18 +2,21 @@ import { z } from 'zod';
 import { CAMPAIGN_STATES, CHANNELS, LOCALES, type NoticeKind } from '../domain';
 import { audienceFilter } from '../ledger/audience';
 
+const channelList = z
+  .array(z.enum(CHANNELS))
+  .min(1)
+  .max(2)
+  .refine((c) => new Set(c).size === c.length, 'channels must not repeat');
+
 export const campaignInput = z
   .object({
     incidentId: z.number().int().positive(),
     // Law-enforcement reports go to a reporting sink, and corrections follow an original campaign:
     // both have their own endpoints, so a customer campaign is one of these two kinds.
     kind: z.enum(['agency-advisory', 'carrier-notice'] satisfies NoticeKind[]),
-    channels: z
-      .array(z.enum(CHANNELS))
-      .min(1)
-      .max(2)
-      .refine((c) => new Set(c).size === c.length, 'channels must not repeat'),
-    audience: audienceFilter.default({}),
+    channels: channelList,
+    // A correction's audience (recipientsOfCampaign) is set by POST /v1/campaigns/:id/correction only.
+    audience: audienceFilter.omit({ recipientsOfCampaign: true }).strict().default({}),
     locale: z.enum(LOCALES).optional(),
   })
   .meta({ id: 'CampaignInput' });
@@ -34,6 +37,15 @@ export const campaign = z
     triggeredAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     createdAt: z.string(),
+    createdBy: z.string().nullable(),
+    approvedBy: z.string().nullable(),
+    approvedAt: z.string().nullable(),
+    /** Paused by an agency hold; the hold's release resumes it. */
+    pausedByHold: z.boolean(),
+    /** Set when every recipient was suppressed (amended regime, no-harm determination). */
+    suppressedReason: z.string().nullable(),
+    /** For a correction: the campaign it corrects. */
+    correctsCampaignId: z.number().nullable(),
     counts: z.object({
       total: z.number(),
       byState: counts,
@@ -44,7 +56,13 @@ export const campaign = z
 export type Campaign = z.infer<typeof campaign>;
 
 export const triggerAccepted = z
-  .object({ id: z.number(), state: z.enum(CAMPAIGN_STATES), statusUrl: z.string() })
+  .object({
+    id: z.number(),
+    state: z.enum(CAMPAIGN_STATES),
+    statusUrl: z.string(),
+    /** Amended regime with a no-harm determination: recipients suppressed (and audited), none sent. */
+    suppressed: z.number().optional(),
+  })
   .meta({ id: 'TriggerAccepted' });
 
 export const reconcileReport = z
@@ -56,3 +74,59 @@ export const reconcileReport = z
     completed: z.number(),
   })
   .meta({ id: 'ReconcileReport' });
+
+export const previewInput = z
+  .object({
+    /** Subscribers of the audience to render for (lowest ids first). @defaultValue 3 */
+    sampleSize: z.number().int().min(1).max(20).default(3),
+  })
+  .meta({ id: 'PreviewInput' });
+
+const lintProblem = z.object({ rule: z.string(), message: z.string() });
+
+export const campaignPreview = z
+  .object({
+    campaignId: z.number(),
+    kind: z.string(),
+    ok: z.boolean(),
+    samples: z.array(
+      z.object({
+        /** null: no subscriber in the audience yet, rendered for a placeholder of this carrier. */
+        subscriberId: z.number().nullable(),
+        carrier: z.string(),
+        locale: z.string(),
+        email: z
+          .object({
+            to: z.string().nullable(),
+            subject: z.string(),
+            text: z.string(),
+            html: z.string(),
+            headers: z.record(z.string(), z.string()),
+            lint: z.array(lintProblem),
+          })
+          .optional(),
+        sms: z
+          .object({
+            to: z.string().nullable(),
+            text: z.string(),
+            encoding: z.string(),
+            units: z.number(),
+            segments: z.number(),
+            lint: z.array(lintProblem),
+          })
+          .optional(),
+        wireless: z.object({ short: z.string(), long: z.string() }),
+      }),
+    ),
+    cap: z.object({ xml: z.string(), lint: z.array(lintProblem) }),
+  })
+  .meta({ id: 'CampaignPreview' });
+export type CampaignPreview = z.infer<typeof campaignPreview>;
+
+export const correctionInput = z
+  .object({
+    /** Channels of the correction, among the original's. @defaultValue the original's channels */
+    channels: channelList.optional(),
+  })
+  .meta({ id: 'CorrectionInput' });
+export type CorrectionInput = z.infer<typeof correctionInput>;

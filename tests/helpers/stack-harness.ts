@@ -17,6 +17,8 @@ export interface InProcessStack {
   deps: ApiDeps;
   testDb: TestDb;
   workers: RunningWorkers;
+  /** Environment for a separate `workers/main.ts` process against this stack (PostgreSQL only). */
+  workerEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startInProcessStack(
   label: string,
   overrides: Record<string, string> = {},
   simSeed = 1,
+  opts: { inProcessWorkers?: boolean } = {},
 ): Promise<InProcessStack> {
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -58,7 +61,14 @@ export async function startInProcessStack(
   const workerConn = createRedis(config.REDIS_URL!, 'worker');
   workerConn.on('error', () => undefined);
   const queues = createQueueClient(redis, config.QUEUE_PREFIX);
-  const workers = startWorkers({ config, db: testDb.db, connection: workerConn, queues, logger: testLogger });
+  const workers = startWorkers({
+    config,
+    db: testDb.db,
+    connection: workerConn,
+    queues,
+    logger: testLogger,
+    autorun: opts.inProcessWorkers ?? true,
+  });
   const deps: ApiDeps = {
     config,
     db: testDb.db,
@@ -80,6 +90,23 @@ export async function startInProcessStack(
     deps,
     testDb,
     workers,
+    workerEnv: (extra = {}) => ({
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: config.REDIS_URL,
+      DATABASE_URL: config.DATABASE_URL,
+      DATABASE_SCHEMA: testDb.schema,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      API_URL: apiUrl,
+      CARRIER_SIM_URL: simUrl,
+      SMTP_PORT: String(ports.smtpPort),
+      WEBHOOK_SECRET: config.WEBHOOK_SECRET,
+      RETRY_BASE_DELAY_MS: String(config.RETRY_BASE_DELAY_MS),
+      RECONCILE_INTERVAL_MS: String(config.RECONCILE_INTERVAL_MS),
+      LEASE_MS: String(config.LEASE_MS),
+      STALLED_INTERVAL_MS: String(config.STALLED_INTERVAL_MS),
+      ...extra,
+    }),
     async close() {
       await workers.close();
       server.closeAllConnections();

@@ -7,6 +7,7 @@ import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
 import { toChunks } from '../fan-out/fan-out-campaign';
 import type { ChannelAdapter } from '../deliver/channels/channel-adapter';
 import { resolveExpiredClaims, type Retry } from './resolve-expired-claims';
+import { resolveMissingReceipts } from './resolve-missing-receipts';
 
 export interface ReconcileDeps {
   db: Db;
@@ -17,6 +18,8 @@ export interface ReconcileDeps {
   leaseMs: number;
   /** Rows waiting longer than this are re-driven even when their queue still holds jobs. */
   staleMs: number;
+  /** SMS still `sent` after this long without a receipt are resolved by a status query. */
+  receiptTimeoutMs: number;
 }
 
 export interface ReconcileReport {
@@ -24,6 +27,7 @@ export interface ReconcileReport {
   fanOutRestarted: number;
   expiredResolved: number;
   redriven: number;
+  receiptsResolved: number;
   completed: number;
 }
 
@@ -77,6 +81,7 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
     fanOutRestarted: 0,
     expiredResolved: 0,
     redriven: 0,
+    receiptsResolved: 0,
     completed: 0,
   };
   const campaigns = await deps.db.query<{ id: number; fanout_done: boolean }>(
@@ -126,21 +131,24 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
         );
         const stamp = Date.now().toString(36);
         const chunks = toChunks(c.id, rows.rows, deps.chunkSize);
-        await deps.queues
-          .deliver(queue)
-          .addBulk(
-            chunks.map((ch) => ({
-              name: 'redrive',
-              data: ch.data,
-              opts: { jobId: `rd${stamp}-${ch.jobId}` },
-            })),
-          );
+        await deps.queues.deliver(queue).addBulk(
+          chunks.map((ch) => ({
+            name: 'redrive',
+            data: ch.data,
+            opts: { jobId: `rd${stamp}-${ch.jobId}` },
+          })),
+        );
         report.redriven += rows.rows.length;
       }
     }
+    report.receiptsResolved += await resolveMissingReceipts(
+      { db: deps.db, adapters: deps.adapters, actor: 'worker:reconcile' },
+      c.id,
+      deps.receiptTimeoutMs,
+    );
     if (await completeCampaignIfDone(deps.db, c.id, 'worker:reconcile')) report.completed += 1;
   }
-  if (report.fanOutRestarted + report.expiredResolved + report.redriven > 0)
+  if (report.fanOutRestarted + report.expiredResolved + report.redriven + report.receiptsResolved > 0)
     deps.logger.info(report, 'reconciled');
   return report;
 }
