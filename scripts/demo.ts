@@ -7,12 +7,14 @@
  */
 import { parseArgs } from 'node:util';
 import { startStack, stopOnSignals } from './lib/stack';
-import { apiClient } from './lib/api-client';
 import {
+  approveAndTrigger,
+  clientsWithNewKeys,
   createDrillIncident,
   fetchArrivals,
   printTable,
   registerPopulation,
+  sendDrillLawEnforcementReport,
   summarize,
   waitForCampaigns,
 } from './lib/drill';
@@ -35,7 +37,13 @@ stopOnSignals(stack);
 
 let ok = false;
 try {
-  const api = apiClient(stack.apiUrl);
+  // Two operators: the two-person rule needs a second, distinct key to approve each campaign.
+  const operators = await clientsWithNewKeys(stack.apiUrl, stack.adminKey, [
+    { name: `demo operator 1 ${Date.now()}`, role: 'operator' },
+    { name: `demo operator 2 ${Date.now()}`, role: 'operator' },
+  ]);
+  const api = operators[0]!;
+  const approver = operators[1]!;
   console.log(
     `breach-drill demo: API ${stack.apiUrl}, carrier-sim ${stack.simUrl} (all messages are EXERCISE)`,
   );
@@ -43,6 +51,9 @@ try {
   const exerciseId = `DEMO-${new Date().toISOString().slice(0, 10)}-${Date.now().toString(36)}`;
   const incident = await createDrillIncident(api, exerciseId);
   console.log(`incident ${incident.id} (${incident.exerciseId}, advisory ${incident.advisoryId})`);
+  // No customer notice before the law-enforcement report is recorded as sent (DOMAIN.md §5).
+  await sendDrillLawEnforcementReport(api, incident);
+  console.log('law-enforcement report sent to the simulated reporting facility');
   const campaigns: Campaign[] = [];
   for (const kind of ['agency-advisory', 'carrier-notice'] as const) {
     const c = await api.post<Campaign>('/v1/campaigns', {
@@ -50,9 +61,9 @@ try {
       kind,
       channels: ['email', 'sms'],
     });
-    await api.post(`/v1/campaigns/${c.id}/trigger`);
+    await approveAndTrigger(approver, api, c.id);
     campaigns.push(c);
-    console.log(`campaign ${c.id}: ${kind} triggered`);
+    console.log(`campaign ${c.id}: ${kind} approved by a second operator and triggered`);
   }
   const done = await waitForCampaigns(
     api,

@@ -26,6 +26,20 @@ export const NOTICE_KINDS = [
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
+/**
+ * The kinds that reach customers, to which the ordering rules of DOMAIN.md §5 apply (report first,
+ * holds, no-harm suppression). A correction is exempt: it withdraws an exercise notice (§4.7).
+ */
+export const CUSTOMER_NOTICE_KINDS = [
+  'agency-advisory',
+  'carrier-notice',
+] as const satisfies readonly NoticeKind[];
+export type CustomerNoticeKind = (typeof CUSTOMER_NOTICE_KINDS)[number];
+
+export function isCustomerNoticeKind(kind: string): kind is CustomerNoticeKind {
+  return (CUSTOMER_NOTICE_KINDS as readonly string[]).includes(kind);
+}
+
 export const TLP_LABELS = ['TLP:RED', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:GREEN', 'TLP:CLEAR'] as const;
 export type TlpLabel = (typeof TLP_LABELS)[number];
 
@@ -95,8 +109,18 @@ export const AUDIT_EVENT_TYPES = [
   'subscriber.rejected',
   'subscriber.erased',
   'incident.created',
+  'incident.le_report_sent',
+  'incident.hold_directed',
+  'incident.hold_extended',
+  'incident.hold_released',
+  'incident.determination_recorded',
+  'incident.urgent_need_recorded',
+  'incident.deadline_missed',
   'campaign.created',
   'campaign.approved',
+  'campaign.approval_refused',
+  'campaign.trigger_refused',
+  'campaign.correction_created',
   'campaign.triggered',
   'campaign.fanout_page',
   'campaign.paused',

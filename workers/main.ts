@@ -28,14 +28,21 @@ await assertNoEviction(connection);
 const queues = createQueueClient(connection, config.QUEUE_PREFIX);
 // Test-only crash hook (chaos and engine tests): die by SIGKILL right after a chunk's send and before
 // its outcome is recorded, the worst moment for exactly-once delivery. Never set in production.
-const crashAfterSend = process.env.BD_TEST_CRASH_AFTER_SEND === '1';
+// The value is the probability per chunk (1 = the first chunk).
+const crashAfterSend = Number(process.env.BD_TEST_CRASH_AFTER_SEND ?? 0);
 const workers = startWorkers({
   config,
   db,
   connection,
   queues,
   logger,
-  ...(crashAfterSend ? { afterSendHook: () => process.kill(process.pid, 'SIGKILL') } : {}),
+  ...(crashAfterSend > 0
+    ? {
+        afterSendHook: () => {
+          if (Math.random() < crashAfterSend) process.kill(process.pid, 'SIGKILL');
+        },
+      }
+    : {}),
 });
 logger.info({ prefix: config.QUEUE_PREFIX }, 'workers running');
 

@@ -2,8 +2,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { generatePopulation } from '../../shared/population/generate-population';
 import type { Campaign } from '../../shared/api/campaigns.schema';
 import type { Incident } from '../../shared/api/incidents.schema';
-import { CARRIER_IDS } from '../../shared/carriers';
-import { percentile, type ApiClient } from './api-client';
+import { CARRIER_IDS, getCarrier } from '../../shared/carriers';
+import type { KeyRole } from '../../shared/auth/api-keys';
+import { apiClient, percentile, type ApiClient } from './api-client';
 
 interface AuditEvent {
   seq: number;
@@ -65,6 +66,60 @@ export async function createDrillIncident(api: ApiClient, exerciseId: string): P
     regime: 'amended',
     tlp: 'TLP:CLEAR',
   });
+}
+
+/**
+ * The drill's law-enforcement report (the seven FCC 64.2011(a)(1) fields, all fictional), from the
+ * incident's first carrier. Customer notices wait until it is recorded as sent (DOMAIN.md §5).
+ */
+export function drillLawEnforcementReport(incident: Pick<Incident, 'carriers' | 'window'>) {
+  const carrier = getCarrier(incident.carriers[0]!);
+  return {
+    carrier: carrier.id,
+    carrierContact: {
+      carrierName: carrier.name,
+      postalAddress: carrier.postalAddress,
+      contactName: 'Morgan Example, Privacy Officer',
+      phone: carrier.supportPhone,
+      email: `breach-reports@${carrier.emailDomain}`,
+    },
+    incidentDescription: 'Simulated intruders accessed core network systems and copied call metadata.',
+    methodOfCompromise:
+      'Simulated exploitation of an unpatched edge router, then stolen administrator credentials.',
+    dateRange: { start: incident.window.start, end: incident.window.end },
+    approximateCustomersAffected: 125000,
+    estimatedFinancialLossUsd: 2500000,
+    dataTypes: ['call_records', 'location'],
+  };
+}
+
+export async function sendDrillLawEnforcementReport(api: ApiClient, incident: Incident): Promise<void> {
+  await api.post(`/v1/incidents/${incident.id}/law-enforcement-report`, drillLawEnforcementReport(incident));
+}
+
+/** Two-person rule: the campaign's creator cannot approve it; a second operator does, then it is triggered. */
+export async function approveAndTrigger(
+  approver: ApiClient,
+  trigger: ApiClient,
+  campaignId: number,
+): Promise<void> {
+  await approver.post(`/v1/campaigns/${campaignId}/approve`);
+  await trigger.post(`/v1/campaigns/${campaignId}/trigger`);
+}
+
+/** Creates API keys through the admin key (POST /v1/keys) and returns a client for each. */
+export async function clientsWithNewKeys(
+  apiUrl: string,
+  adminKey: string,
+  keys: readonly { name: string; role: KeyRole }[],
+): Promise<ApiClient[]> {
+  const admin = apiClient(apiUrl, { authorization: `Bearer ${adminKey}` });
+  const out: ApiClient[] = [];
+  for (const k of keys) {
+    const created = await admin.post<{ key: string }>('/v1/keys', { name: k.name, role: k.role });
+    out.push(apiClient(apiUrl, { authorization: `Bearer ${created.key}` }));
+  }
+  return out;
 }
 
 /** Polls the campaigns until all are completed, drawing one bar per campaign. */

@@ -30,7 +30,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * Starts a private redis-server from PATH on a free loopback port: AOF on, `noeviction`, files under
  * `dir` (or nothing on disk when `persist` is false, for tests).
  */
-export async function startPrivateRedis(opts: { dir: string; persist: boolean }): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { dir: string; persist: boolean; port?: number }): Promise<PrivateRedis> {
   if (!redisServerAvailable()) {
     throw new Error(
       'redis-server was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`, ' +
@@ -38,7 +38,7 @@ export async function startPrivateRedis(opts: { dir: string; persist: boolean })
     );
   }
   mkdirSync(opts.dir, { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const args = [
     '--port',
     String(port),

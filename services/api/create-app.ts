@@ -18,7 +18,11 @@ import { keyRoutes } from './routes/keys.routes';
 import helmet from 'helmet';
 import cors from 'cors';
 import { createGuard } from './http/authenticate';
+import { principalOf } from './http/principal';
 import { campaignLifecycleRoutes } from './routes/campaign-lifecycle.routes';
+import { dashboardRouter } from './dashboard/dashboard.router';
+import { queuesBoardRouter } from './dashboard/queues-board';
+import { createSessionStore } from './dashboard/session-store';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -63,12 +67,34 @@ export function createApp(
   const openapi = buildOpenApi(routes, deps.version);
 
   app.use(metrics.middleware);
+  // Access log: the route pattern, never the URL (queries can carry contacts) nor the body.
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      deps.logger.info(
+        {
+          method: req.method,
+          route: (req.route?.path as string | undefined) ?? 'unmatched',
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          key: principalOf(req)?.id,
+        },
+        'request',
+      );
+    });
+    next();
+  });
   app.use(helmet());
   // CORS is off unless origins are configured.
   if (deps.config.CORS_ORIGINS.length > 0) app.use(cors({ origin: deps.config.CORS_ORIGINS }));
   // Webhooks are verified over their raw bytes, so they skip the JSON parser.
   app.use('/v1/webhooks', express.raw({ type: () => true, limit: '2mb' }));
-  app.use(express.json({ limit: '1mb' }));
+  // Bulk registration streams its own body (JSON array, NDJSON or CSV, up to BULK_MAX_BYTES), so the
+  // 1 MB JSON parser must leave that request unread.
+  const json = express.json({ limit: '1mb' });
+  app.use((req, res, next) =>
+    /^\/v1\/subscribers\/bulk\/?$/i.test(req.path) ? next() : json(req, res, next),
+  );
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -84,13 +110,20 @@ export function createApp(
   app.use('/docs/assets', express.static(SWAGGER_DIR, { index: false, maxAge: '1h' }));
 
   const router = express.Router();
+  // Dashboard sign-in sessions: the guard accepts their cookie as an alternative to the Bearer key.
+  const sessions = createSessionStore(deps.redis, deps.config.QUEUE_PREFIX);
   const guard = createGuard({
     db: deps.db,
     redis: deps.redis,
     logger: deps.logger,
     prefix: deps.config.QUEUE_PREFIX,
     ratePerMinute: deps.config.RATE_LIMIT_PER_MIN,
+    sessions,
   });
+  // The browser dashboard at `/` (pages, assets, sign-in) and bull-board at /admin/queues (admins
+  // only), both before the API routes; neither is in /openapi.json.
+  app.use(dashboardRouter(deps, { guard, sessions }));
+  app.use(queuesBoardRouter(deps, sessions));
   mountRoutes(router, routes, { validateResponses: opts.validateResponses ?? false, guard });
   app.use(router);
   app.use(notFoundHandler);

@@ -2,6 +2,7 @@ import { CARRIERS } from '../../shared/carriers';
 import type { Channel } from '../../shared/domain';
 import { BodyStore } from './body-store';
 import { IndexHashTable } from './index-hash-table';
+import { isoTime } from './iso-time';
 import { KEY_KIND, decodeKey, encodeKey, hashKey, type EncodedKey } from './key-codec';
 
 /**
@@ -25,10 +26,7 @@ export interface Arrival {
 
 export interface EmailBody {
   kind: 'email';
-  from: string;
-  subject: string;
-  date: string;
-  /** The message as received, cut at StorageLimits.maxRawEmailBytes. */
+  /** The message as received, cut at StorageLimits.maxRawEmailBytes; headers are parsed on demand. */
   raw: Buffer;
   size: number;
   truncated: boolean;
@@ -214,7 +212,7 @@ export class ArrivalStore {
       recipient: this.recipientOf(i),
       key: this.keyOf(i),
       campaignId: Number.isNaN(campaign) ? null : campaign,
-      at: new Date(this.atCol[i] as number).toISOString(),
+      at: isoTime(this.atCol[i] as number),
       messageId: this.messageId(i),
     };
   }

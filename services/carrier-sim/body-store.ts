@@ -33,7 +33,12 @@ export class BodyStore {
   }
 
   putSms(index: number, text: string, from: string): void {
-    this.put(index, this.interner.intern(text), this.interner.intern(from), 64 + 2 * (text.length + from.length));
+    this.put(
+      index,
+      this.interner.intern(text),
+      this.interner.intern(from),
+      64 + 2 * (text.length + from.length),
+    );
   }
 
   putEmail(index: number, body: EmailBody): void {

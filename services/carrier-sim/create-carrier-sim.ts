@@ -87,7 +87,7 @@ export function createCarrierSim(opts: CarrierSimOptions): CarrierSim {
   const app = createApp({ store, faults, stats, receipts, webhook, sleeper, logger, now });
   const smtp = createSmtpSink({ store, faults, stats, sleeper, logger, now, limits });
   smtp.on('error', (err: Error) => logger.debug({ err: err.message }, 'smtp connection error'));
-  const httpServer = http.createServer({ keepAliveTimeout: 65_000 }, app);
+  const httpServer = http.createServer({ keepAliveTimeout: 10_000 }, app); // idle keep-alive, in ms
 
   return {
     app,

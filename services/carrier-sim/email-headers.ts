@@ -36,6 +36,27 @@ export function parseHeaderBlock(block: string): Map<string, string> {
   return headers;
 }
 
+const MESSAGE_ID = /^message-id:[ \t]*(.*(?:\r?\n[ \t]+.*)*)/im;
+const CAMPAIGN_ID = /^x-campaign-id:[ \t]*(\d+)[ \t]*\r?$/im;
+
+/** What the SMTP hot path needs from a message: its Message-ID and X-Campaign-Id, nothing else. */
+export function keyHeaders(raw: Buffer): { messageId: string | null; campaignId: number | null } {
+  const block = raw.toString('latin1', 0, headerBlockLength(raw));
+  const id = MESSAGE_ID.exec(block)?.[1]?.replace(/\s+/g, '');
+  const campaign = CAMPAIGN_ID.exec(block)?.[1];
+  return { messageId: id ? stripAngleBrackets(id) : null, campaignId: campaign ? Number(campaign) : null };
+}
+
+/** From, Subject and Date for listings, decoded; parsed on demand from the kept raw message. */
+export function emailSummary(raw: Buffer): { from: string; subject: string; date: string } {
+  const headers = parseHeaderBlock(raw.toString('utf8', 0, headerBlockLength(raw)));
+  return {
+    from: decodeEncodedWords(headers.get('from') ?? ''),
+    subject: decodeEncodedWords(headers.get('subject') ?? ''),
+    date: headers.get('date') ?? '',
+  };
+}
+
 /** `<id@host>` → `id@host` (the form arrivals are keyed by). */
 export function stripAngleBrackets(messageId: string): string {
   return messageId.trim().replace(/^<+|>+$/g, '');

@@ -223,8 +223,16 @@ function pickByRate<T extends { rate: number }, K extends keyof T>(
   return undefined;
 }
 
+/** Knob groups merged one level down; everything else (errorRates, latencyMs, outage...) is replaced whole. */
+const MERGED_GROUPS = new Set(['receipts', 'timeout', 'verbDelayMs']);
+
+/** A carrier's entry over `all`, field by field, so `all` can set one receipt knob and a carrier another. */
 function merged<T extends object>(base: T | undefined, own: T | undefined): Partial<T> {
-  return { ...(base ?? {}), ...(own ?? {}) };
+  const out: Record<string, unknown> = { ...(base ?? {}) };
+  for (const [k, v] of Object.entries(own ?? {})) {
+    out[k] = MERGED_GROUPS.has(k) ? { ...(out[k] as object | undefined), ...(v as object) } : v;
+  }
+  return out as Partial<T>;
 }
 
 function withAbsoluteOutages(faults: CarrierFaults, nowMs: number): CarrierFaults {

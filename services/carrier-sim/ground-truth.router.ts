@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CARRIER_IDS } from '../../shared/carriers';
 import { CHANNELS, type Channel } from '../../shared/domain';
 import type { ArrivalFilter, ArrivalStore } from './arrival-store';
-import { stripAngleBrackets } from './email-headers';
+import { emailSummary, stripAngleBrackets } from './email-headers';
 import type { FaultBook } from './fault-book';
 import { parseOrThrow } from './gateway-middleware';
 import type { ReceiptDispatcher } from './receipt-dispatcher';
@@ -117,12 +117,13 @@ export function groundTruthRouter(deps: GroundTruthDeps): Router {
       const a = store.arrival(i);
       const body = store.body(i);
       const email = body?.kind === 'email' ? body : undefined;
+      const summary = email ? emailSummary(email.raw) : undefined;
       return {
         ...a,
         bodyAvailable: email !== undefined,
-        from: email?.from ?? null,
-        subject: email?.subject ?? null,
-        date: email?.date ?? null,
+        from: summary?.from ?? null,
+        subject: summary?.subject ?? null,
+        date: summary?.date ?? null,
         size: email?.size ?? null,
       };
     });

@@ -1,4 +1,5 @@
 import type { Arrival, EmailBody } from './arrival-store';
+import { emailSummary } from './email-headers';
 import { html, type Html } from './html';
 import type { RenderedEmail } from './render-message';
 
@@ -16,17 +17,17 @@ export function mailboxPage(p: {
   rendered: RenderedEmail | null;
 }): Html {
   const base = `/mailbox/${encodeURIComponent(p.address)}`;
-  const list = p.items.map(
-    (m) =>
-      html`<a
-        href="${base}?m=${encodeURIComponent(m.arrival.messageId)}"
-        class="${m.arrival.messageId === p.selectedId ? 'sel' : ''}"
-      >
-        <div class="subj">${m.body ? m.body.subject || '(no subject)' : '(body no longer kept)'}</div>
-        <div class="muted">${m.body?.from ?? m.arrival.key}</div>
-        <div class="muted">${m.arrival.at}</div></a
-      >`,
-  );
+  const list = p.items.map((m) => {
+    const summary = m.body ? emailSummary(m.body.raw) : undefined;
+    return html`<a
+      href="${base}?m=${encodeURIComponent(m.arrival.messageId)}"
+      class="${m.arrival.messageId === p.selectedId ? 'sel' : ''}"
+    >
+      <div class="subj">${summary ? summary.subject || '(no subject)' : '(body no longer kept)'}</div>
+      <div class="muted">${summary?.from ?? m.arrival.key}</div>
+      <div class="muted">${m.arrival.at}</div>
+    </a>`;
+  });
   return html` <p class="muted">
       ${p.total} message(s) delivered to ${p.address}; the last ${p.items.length} listed.
       <a href="/inbox/email/${encodeURIComponent(p.address)}">JSON</a>

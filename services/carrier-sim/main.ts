@@ -1,10 +1,20 @@
+import v8 from 'node:v8';
 import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/logger';
 import { assertGatewayHost } from '../../shared/safety';
 import { createCarrierSim } from './create-carrier-sim';
 
+/**
+ * Under load the sim makes ~100 MB/s of short-lived garbage; with V8's default heap growth the old
+ * generation swells to several times the live data between collections (RSS ~350 MB at a million
+ * arrivals instead of ~220 MB). Growing the heap by at most 30% per collection keeps RSS near the
+ * live set for a few percent more GC time. Read when the heap next grows, so setting it here works.
+ */
+const HEAP_GROWING_PERCENT = 30;
+
 /** The carrier-sim process: reads config, listens, logs its URLs, closes on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'carrier-sim' });
   // DOMAIN.md §4.5: the mock gateways live on loopback unless a lab host is named.

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Carrier } from '../../shared/carriers';
 import type { Logger } from '../../shared/logger';
 import {
@@ -23,12 +23,12 @@ export interface SmsGatewayDeps extends SubmitSmsDeps {
  * The carriers' SMS gateways:
  * `POST /carriers/:carrier/messages/batch` `{ messages: [...] }` (1..100) → `{ results: [...] }`, and
  * `POST /carriers/:carrier/messages` (one message) → one result. Whole-request outcomes come first
- * (404 carrier, 401 key, 400 body, outage 5xx, 429 token bucket, injected 5xx or hang), then each
- * message is accepted, a duplicate, or rejected.
+ * (404 carrier, 401 key, outage 5xx, 429 empty bucket, 400 body, 429 bucket short of the batch,
+ * injected 5xx or hang), then each message is accepted, a duplicate, or rejected.
  */
 export function smsGatewayRouter(deps: SmsGatewayDeps): Router {
   const router = Router();
-  const admitted = [resolveCarrier, requireGatewayKey, jsonBody];
+  const admitted = [resolveCarrier, requireGatewayKey, edgeChecks(deps), jsonBody];
 
   router.post('/carriers/:carrier/messages/batch', ...admitted, async (req, res) => {
     const messages = parseBatch(req.body);
@@ -43,6 +43,35 @@ export function smsGatewayRouter(deps: SmsGatewayDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * What a gateway's edge refuses before reading the body: an outage, or an empty token bucket (not
+ * even one message fits). Cheap 429s keep a client that ignores Retry-After from eating the CPU.
+ */
+function edgeChecks(deps: SmsGatewayDeps): RequestHandler {
+  return (_req, res, next) => {
+    const carrier = carrierOf(res);
+    const now = deps.now();
+    const outage = deps.faults.sms(carrier).outage;
+    if (outage && now < outage.untilMs) {
+      deps.stats.fault(carrier.id, 'sms', `outage-${outage.status}`);
+      res.set('Retry-After', String(Math.max(1, Math.ceil((outage.untilMs - now) / 1000))));
+      throw new SimError(FAULT_STATUS_CODES[outage.status], `${carrier.id} is down (injected outage)`);
+    }
+    const bucket = deps.faults.smsBucket(carrier);
+    const waitMs = bucket ? bucket.waitMs(1, now) : 0;
+    if (bucket && waitMs > 0) throw rateLimited(res, carrier, deps, bucket.ratePerSec, waitMs);
+    next();
+  };
+}
+
+function rateLimited(res: Response, carrier: Carrier, deps: SmsGatewayDeps, rate: number, waitMs: number) {
+  deps.stats.of(carrier.id, 'sms').throttled++;
+  res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+  return new SimError('RATE_LIMITED', `${carrier.id} accepts ${rate} messages/s`, [
+    { code: 'RETRY_AFTER_MS', message: String(waitMs) },
+  ]);
 }
 
 function parseBatch(body: unknown): SmsMessage[] {
@@ -80,22 +109,10 @@ async function handleSubmission(
   deps: SmsGatewayDeps,
 ): Promise<SmsResult[] | null> {
   const { faults, stats, sleeper } = deps;
-  const now = deps.now();
   const profile = faults.sms(carrier);
-  if (profile.outage && now < profile.outage.untilMs) {
-    stats.fault(carrier.id, 'sms', `outage-${profile.outage.status}`);
-    res.set('Retry-After', String(Math.max(1, Math.ceil((profile.outage.untilMs - now) / 1000))));
-    throw new SimError(FAULT_STATUS_CODES[profile.outage.status], `${carrier.id} is down (injected outage)`);
-  }
   const bucket = faults.smsBucket(carrier);
-  const waitMs = bucket ? bucket.take(messages.length, now) : 0;
-  if (bucket && waitMs > 0) {
-    stats.of(carrier.id, 'sms').throttled++;
-    res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-    throw new SimError('RATE_LIMITED', `${carrier.id} accepts ${bucket.ratePerSec} messages/s`, [
-      { code: 'RETRY_AFTER_MS', message: String(waitMs) },
-    ]);
-  }
+  const waitMs = bucket ? bucket.take(messages.length, deps.now()) : 0;
+  if (bucket && waitMs > 0) throw rateLimited(res, carrier, deps, bucket.ratePerSec, waitMs);
   const { outcome, latencyMs } = faults.drawSmsRequest(carrier);
   if (latencyMs > 0) await sleeper.sleep(latencyMs);
   if (outcome === 'ok') return submitSmsMessages(carrier, messages, deps);

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { carrierForEmailDomain } from '../../shared/carriers';
+import { CARRIERS } from '../../shared/carriers';
 import type { Logger } from '../../shared/logger';
 import { parseIdempotencyKey } from '../../shared/queues';
 import { isReservedEmailDomain } from '../../shared/safety';
 import type { ArrivalStore, EmailBody, StorageLimits } from './arrival-store';
-import { decodeEncodedWords, headerBlockLength, parseHeaderBlock, stripAngleBrackets } from './email-headers';
+import { keyHeaders } from './email-headers';
 import { NO_CARRIER_KEY, type FaultBook, type SmtpFaultCode } from './fault-book';
 import type { SimStats } from './sim-stats';
 import type { Sleeper } from './sleeper';
@@ -35,9 +35,11 @@ function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
+const CARRIER_BY_DOMAIN = new Map(CARRIERS.map((c) => [c.emailDomain, c.id]));
+
+/** The carrier whose domain an address is in (lower-cased), or NO_CARRIER_KEY. */
 function carrierKeyFor(address: string): string {
-  const domain = address.slice(address.lastIndexOf('@') + 1);
-  return carrierForEmailDomain(domain)?.id ?? NO_CARRIER_KEY;
+  return CARRIER_BY_DOMAIN.get(address.slice(address.lastIndexOf('@') + 1)) ?? NO_CARRIER_KEY;
 }
 
 /**
@@ -45,16 +47,24 @@ function carrierKeyFor(address: string): string {
  * refuses other domains (550), dedupes on Message-ID (a second copy is answered 250 and counted as a
  * duplicate), records `X-Campaign-Id`, and injects faults by profile: per-verb delays, 421/451/550 at
  * RCPT or after DATA, 421 above the carrier's messages/s, outages, dropped connections.
+ * Hooks answer synchronously when no delay is configured: at thousands of messages per second a
+ * promise per verb is measurable.
  */
 export function createSmtpSink(deps: SmtpSinkDeps): SMTPServer {
   const { faults, stats, sleeper } = deps;
 
-  /** Runs an async hook; an unexpected error becomes a 451 rather than a hung session. */
-  const run = (done: Done, hook: () => Promise<void>) => {
-    hook().catch((err: unknown) => {
-      deps.logger.error({ err }, 'smtp sink hook failed');
-      done(smtpError(451, 'Temporary local problem'));
-    });
+  /** Runs `step` after `ms` (at once when 0); an unexpected error becomes a 451, not a hung session. */
+  const after = (ms: number, done: Done, step: () => void) => {
+    const guarded = () => {
+      try {
+        step();
+      } catch (err) {
+        deps.logger.error({ err }, 'smtp sink hook failed');
+        done(smtpError(451, 'Temporary local problem'));
+      }
+    };
+    if (ms > 0) void sleeper.sleep(ms).then(guarded);
+    else guarded();
   };
 
   const dropConnection = (session: SMTPServerSession) => {
@@ -75,21 +85,15 @@ export function createSmtpSink(deps: SmtpSinkDeps): SMTPServer {
     closeTimeout: 1_000,
 
     onConnect(_session, done) {
-      run(done, async () => {
-        await sleeper.sleep(faults.emailConnection().verbDelayMs.connect);
-        done();
-      });
+      after(faults.emailConnection().verbDelayMs.connect, done, () => done());
     },
 
     onMailFrom(_address, _session, done) {
-      run(done, async () => {
-        await sleeper.sleep(faults.emailConnection().verbDelayMs.mail);
-        done();
-      });
+      after(faults.emailConnection().verbDelayMs.mail, done, () => done());
     },
 
     onRcptTo(address, session, done) {
-      run(done, async () => {
+      after(0, done, () => {
         const rcpt = address.address.toLowerCase();
         const domain = rcpt.slice(rcpt.lastIndexOf('@') + 1);
         if (!isReservedEmailDomain(domain)) {
@@ -111,88 +115,87 @@ export function createSmtpSink(deps: SmtpSinkDeps): SMTPServer {
           );
         }
         const fate = faults.drawEmailStage(key, 'rcpt');
-        await sleeper.sleep(profile.verbDelayMs.rcpt);
-        if (fate.drop) {
-          stats.fault(key, 'email', 'drop');
-          return dropConnection(session);
-        }
-        if (fate.code) {
-          stats.fault(key, 'email', fate.code);
-          return done(smtpError(fate.code, FAULT_REPLIES[fate.code]));
-        }
-        done();
+        after(profile.verbDelayMs.rcpt, done, () => {
+          if (fate.drop) {
+            stats.fault(key, 'email', 'drop');
+            return dropConnection(session);
+          }
+          if (fate.code) {
+            stats.fault(key, 'email', fate.code);
+            return done(smtpError(fate.code, FAULT_REPLIES[fate.code]));
+          }
+          done();
+        });
       });
     },
 
     onData(stream, session, done) {
-      run(done, async () => {
-        const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const key = carrierKeyFor(recipients[0] ?? '');
-        const { raw, size } = await readCapped(stream, deps.limits.maxRawEmailBytes);
+      const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+      const key = carrierKeyFor(recipients[0] ?? '');
+      readCapped(stream, deps.limits.maxRawEmailBytes, (err, raw, size) => {
+        if (err) return done(smtpError(451, 'Could not read the message'));
         const profile = faults.email(key);
         const fate = faults.drawEmailStage(key, 'data');
-        await sleeper.sleep(profile.verbDelayMs.data + fate.latencyMs);
-        if (fate.code) {
-          stats.fault(key, 'email', fate.code);
-          return done(smtpError(fate.code, FAULT_REPLIES[fate.code]));
-        }
-        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const reply = storeEmail(deps, { recipients, raw, size, mailFrom, carrierKey: key });
-        if (fate.drop) {
-          stats.fault(key, 'email', 'drop');
-          return dropConnection(session);
-        }
-        done(null, reply);
+        after(profile.verbDelayMs.data + fate.latencyMs, done, () => {
+          if (fate.code) {
+            stats.fault(key, 'email', fate.code);
+            return done(smtpError(fate.code, FAULT_REPLIES[fate.code]));
+          }
+          const reply = storeEmail(deps, { recipients, raw, size, carrierKey: key });
+          if (fate.drop) {
+            stats.fault(key, 'email', 'drop');
+            return dropConnection(session);
+          }
+          done(null, reply);
+        });
       });
     },
   });
   return server;
 }
 
-function readCapped(stream: Readable, cap: number): Promise<{ raw: Buffer; size: number }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (kept >= cap) return;
-      const part = chunk.length > cap - kept ? chunk.subarray(0, cap - kept) : chunk;
-      chunks.push(part);
-      kept += part.length;
-    });
-    stream.once('end', () => resolve({ raw: Buffer.concat(chunks, kept), size }));
-    stream.once('error', reject);
+/** Reads the whole message, keeping at most `cap` bytes of it. */
+function readCapped(
+  stream: Readable,
+  cap: number,
+  done: (err: Error | null, raw: Buffer, size: number) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (kept >= cap) return;
+    const part = chunk.length > cap - kept ? chunk.subarray(0, cap - kept) : chunk;
+    chunks.push(part);
+    kept += part.length;
   });
+  stream.once('end', () => {
+    // A buffer of its own: a small Buffer.concat result is a slice of a shared 8 KB pool slab, and
+    // keeping the body would keep the whole slab.
+    const raw = Buffer.allocUnsafeSlow(kept);
+    let offset = 0;
+    for (const c of chunks) offset += c.copy(raw, offset);
+    done(null, raw, size);
+  });
+  stream.once('error', (err: Error) => done(err, Buffer.alloc(0), size));
 }
 
 /** Dedupes on Message-ID and records one arrival per recipient; returns the 250 reply text. */
 function storeEmail(
   deps: SmtpSinkDeps,
-  m: { recipients: string[]; raw: Buffer; size: number; mailFrom: string; carrierKey: string },
+  m: { recipients: string[]; raw: Buffer; size: number; carrierKey: string },
 ): string {
   const { store, stats } = deps;
-  const headers = parseHeaderBlock(m.raw.subarray(0, headerBlockLength(m.raw)).toString('utf8'));
-  const headerId = headers.get('message-id');
-  const key = headerId ? stripAngleBrackets(headerId) : `no-message-id-${store.count}@carrier-sim.test`;
+  const headers = keyHeaders(m.raw);
+  const key = headers.messageId || `no-message-id-${store.count}@carrier-sim.test`;
   const existing = store.find('email', key);
   if (existing >= 0) {
     stats.of(m.carrierKey, 'email').duplicates++;
     return `OK: duplicate of ${store.messageId(existing)}, not stored`;
   }
-  const campaignHeader = headers.get('x-campaign-id') ?? '';
-  const campaignId = /^\d+$/.test(campaignHeader)
-    ? Number(campaignHeader)
-    : (parseIdempotencyKey(key)?.campaignId ?? null);
-  const body: EmailBody = {
-    kind: 'email',
-    from: decodeEncodedWords(headers.get('from') ?? m.mailFrom),
-    subject: decodeEncodedWords(headers.get('subject') ?? ''),
-    date: headers.get('date') ?? '',
-    raw: m.raw,
-    size: m.size,
-    truncated: m.raw.length < m.size,
-  };
+  const campaignId = headers.campaignId ?? parseIdempotencyKey(key)?.campaignId ?? null;
+  const body: EmailBody = { kind: 'email', raw: m.raw, size: m.size, truncated: m.raw.length < m.size };
   const at = deps.now();
   let first = -1;
   for (const recipient of m.recipients) {

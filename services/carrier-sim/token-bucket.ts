@@ -21,11 +21,15 @@ export class TokenBucket {
    * than the burst is slowed down instead of refused forever.
    */
   take(cost: number, nowMs: number): number {
+    const wait = this.waitMs(cost, nowMs);
+    if (wait === 0) this.tokens -= cost;
+    return wait;
+  }
+
+  /** How many ms until `cost` tokens could be taken (0: now), without taking them. */
+  waitMs(cost: number, nowMs: number): number {
     this.refill(nowMs);
-    if (this.tokens >= cost || this.tokens >= this.burst) {
-      this.tokens -= cost;
-      return 0;
-    }
+    if (this.tokens >= cost || this.tokens >= this.burst) return 0;
     const needed = Math.min(cost, this.burst) - this.tokens;
     return Math.max(1, Math.ceil((needed / this.ratePerSec) * 1000));
   }

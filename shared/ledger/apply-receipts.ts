@@ -29,6 +29,13 @@ export async function applyReceipts(
   for (const p of known) latest.set(p.key!.notificationId, p);
   return db.transaction(async (tx) => {
     const ids = [...latest.keys()];
+    // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
+    // `sending`, so their `notification.sent` event is written here and the trail stays complete.
+    const before = await tx.query<{ id: number; state: string }>(
+      `SELECT id, state FROM notification WHERE id = ANY($1::bigint[]) AND state IN ('sending', 'sent') ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    const wasSending = new Set(before.rows.filter((b) => b.state === 'sending').map((b) => b.id));
     const updated = await tx.query<{
       id: number;
       campaign_id: number;
@@ -76,6 +83,19 @@ export async function applyReceipts(
     const events: AuditEventInput[] = [];
     for (const u of updated.rows) {
       const r = latest.get(u.id)!.r;
+      if (wasSending.has(u.id)) {
+        events.push({
+          type: 'notification.sent',
+          actor,
+          campaignId: u.campaign_id,
+          notificationId: u.id,
+          carrier: u.carrier,
+          channel: u.channel,
+          attempt: u.attempts,
+          outcome: 'accepted',
+          details: { providerId: r.messageId, via: 'receipt-before-record' },
+        });
+      }
       events.push({
         type: u.state === 'delivered' ? 'notification.delivered' : 'notification.undelivered',
         actor,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, NotificationState } from '../domain';
 import type { Db } from '../store/db';
-import { appendAudit } from '../audit/append-audit';
+import type { AuditEventInput } from '../audit/audit-event';
+import { runLedgerUnit, type LedgerUnit } from './ledger-batcher';
 import { auditRecipient } from './contact';
 import type { ClaimedNotification } from './ledger-types';
 
@@ -18,17 +19,21 @@ export interface ClaimResult {
  * `sending`, a fresh claim token and a lease. Concurrent runs of the same chunk claim disjoint sets,
  * so no notification is sent by two workers at once.
  */
-export async function claimChunk(
-  db: Db,
-  input: {
-    campaignId: number;
-    ids: readonly number[];
-    leaseMs: number;
-    actor: string;
-    /** `expired`: take over rows stuck in `sending` whose lease ran out (the sender presumably crashed). */
-    mode?: 'fresh' | 'expired';
-  },
-): Promise<ClaimResult> {
+export async function claimChunk(db: Db, input: ClaimInput): Promise<ClaimResult> {
+  return runLedgerUnit(db, claimChunkUnit(input));
+}
+
+export interface ClaimInput {
+  campaignId: number;
+  ids: readonly number[];
+  leaseMs: number;
+  actor: string;
+  /** `expired`: take over rows stuck in `sending` whose lease ran out (the sender presumably crashed). */
+  mode?: 'fresh' | 'expired';
+}
+
+/** The claim as a ledger unit (its statements and audit events), for a batched transaction. */
+export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
   const claimable =
     input.mode === 'expired'
       ? `n.state = 'sending' AND n.lease_until < now()`
@@ -36,7 +41,7 @@ export async function claimChunk(
   // A takeover does not start a new attempt: it first asks the receiving side what happened.
   const attempts = input.mode === 'expired' ? 'n.attempts' : 'n.attempts + 1';
   const token = randomUUID();
-  return db.transaction(async (tx) => {
+  return async (tx) => {
     const claimed = await tx.query<{
       id: number;
       subscriber_id: number;
@@ -79,22 +84,19 @@ export async function claimChunk(
     const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
       input.campaignId,
     ]);
-    await appendAudit(
-      tx,
-      claimed.rows.map((r) => ({
-        type: 'notification.attempt_started' as const,
-        outcome: input.mode === 'expired' ? 'lease-takeover' : null,
-        actor: input.actor,
-        incidentId: r.incident_id,
-        campaignId: input.campaignId,
-        notificationId: r.id,
-        carrier: r.carrier,
-        channel: r.channel,
-        attempt: r.attempts,
-        ...auditRecipient(r.subscriber_id, r.channel, r.msisdn, r.email),
-      })),
-    );
-    return {
+    const events: AuditEventInput[] = claimed.rows.map((r) => ({
+      type: 'notification.attempt_started' as const,
+      outcome: input.mode === 'expired' ? 'lease-takeover' : null,
+      actor: input.actor,
+      incidentId: r.incident_id,
+      campaignId: input.campaignId,
+      notificationId: r.id,
+      carrier: r.carrier,
+      channel: r.channel,
+      attempt: r.attempts,
+      ...auditRecipient(r.subscriber_id, r.channel, r.msisdn, r.email),
+    }));
+    const result: ClaimResult = {
       token,
       campaignState: cs.rows[0]?.state ?? null,
       skipped,
@@ -111,5 +113,6 @@ export async function claimChunk(
         optedOut: r.opted_out,
       })),
     };
-  });
+    return { result, events };
+  };
 }

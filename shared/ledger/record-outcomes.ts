@@ -1,7 +1,7 @@
 import type { AuditEventInput } from '../audit/audit-event';
 import type { Channel, NotificationState } from '../domain';
 import type { Db } from '../store/db';
-import { appendAudit } from '../audit/append-audit';
+import { runLedgerUnit, type LedgerUnit } from './ledger-batcher';
 import { auditRecipient } from './contact';
 import type { ClaimedNotification, SendOutcome } from './ledger-types';
 
@@ -42,18 +42,22 @@ interface Planned {
  * held under `token` in state `sending` are written: a receipt that already moved a row forward, or
  * a claim lost to the reconciler, is never overwritten.
  */
-export async function recordOutcomes(
-  db: Db,
-  input: {
-    campaignId: number;
-    incidentId: number;
-    token: string;
-    claimed: readonly ClaimedNotification[];
-    outcomes: readonly SendOutcome[];
-    policy: RetryPolicy;
-    actor: string;
-  },
-): Promise<RecordResult> {
+export async function recordOutcomes(db: Db, input: RecordInput): Promise<RecordResult> {
+  return runLedgerUnit(db, recordOutcomesUnit(input));
+}
+
+export interface RecordInput {
+  campaignId: number;
+  incidentId: number;
+  token: string;
+  claimed: readonly ClaimedNotification[];
+  outcomes: readonly SendOutcome[];
+  policy: RetryPolicy;
+  actor: string;
+}
+
+/** The record as a ledger unit (its statements and audit events), for a batched transaction. */
+export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult> {
   const byId = new Map(input.claimed.map((c) => [c.id, c]));
   const plans: Planned[] = [];
   const retries: RecordResult['retries'] = [];
@@ -104,9 +108,9 @@ export async function recordOutcomes(
         break;
     }
   }
-  if (plans.length === 0) return { retries: [], lostClaims: [] };
+  if (plans.length === 0) return async () => ({ result: { retries: [], lostClaims: [] }, events: [] });
 
-  return db.transaction(async (tx) => {
+  return async (tx) => {
     const updated = await tx.query<{ id: number }>(
       `UPDATE notification n
           SET state = p.state, reason = p.reason, carrier_code = p.code,
@@ -211,10 +215,12 @@ export async function recordOutcomes(
           break;
       }
     }
-    await appendAudit(tx, events);
     return {
-      retries: retries.filter((r) => written.has(r.id)),
-      lostClaims: plans.filter((p) => !written.has(p.id)).map((p) => p.id),
+      result: {
+        retries: retries.filter((r) => written.has(r.id)),
+        lostClaims: plans.filter((p) => !written.has(p.id)).map((p) => p.id),
+      },
+      events,
     };
-  });
+  };
 }

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcessStack, type InProcessStack } from '../helpers/stack-harness';
 import { authHeaders } from '../helpers/api-harness';
 import { apiClient } from '../../scripts/lib/api-client';
-import { fetchArrivals, waitForCampaigns } from '../../scripts/lib/drill';
+import {
+  approveAndTrigger,
+  drillLawEnforcementReport,
+  fetchArrivals,
+  waitForCampaigns,
+} from '../../scripts/lib/drill';
 import { generatePopulation } from '../../shared/population/generate-population';
 import type { Campaign } from '../../shared/api/campaigns.schema';
 import type { Incident } from '../../shared/api/incidents.schema';
@@ -34,7 +39,12 @@ describe('skeleton flow over real HTTP, Redis, the database and SMTP', () => {
       kind: 'carrier-notice',
       channels: ['email', 'sms'],
     });
-    await api.post(`/v1/campaigns/${campaign.id}/trigger`);
+    // Lifecycle: the law-enforcement report first, then a second operator approves (two-person rule).
+    await api.post(
+      `/v1/incidents/${incident.id}/law-enforcement-report`,
+      drillLawEnforcementReport(incident),
+    );
+    await approveAndTrigger(apiClient(stack.apiUrl, authHeaders('operator2')), api, campaign.id);
 
     const [done] = await waitForCampaigns(api, [campaign.id], 60_000, false);
     expect(done!.state).toBe('completed');

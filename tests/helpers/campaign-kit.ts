@@ -3,8 +3,13 @@ import type { Db } from '../../shared/store/db';
 import { generatePopulation } from '../../shared/population/generate-population';
 import type { SubscriberInput } from '../../shared/api/subscribers.schema';
 import type { Campaign } from '../../shared/api/campaigns.schema';
-import { apiClient } from '../../scripts/lib/api-client';
-import { fetchArrivals, type Arrival } from '../../scripts/lib/drill';
+import { ApiError, apiClient } from '../../scripts/lib/api-client';
+import {
+  approveAndTrigger,
+  drillLawEnforcementReport,
+  fetchArrivals,
+  type Arrival,
+} from '../../scripts/lib/drill';
 import { authHeaders } from './api-harness';
 import { idempotencyKey, messageIdFor } from '../../shared/queues';
 
@@ -54,21 +59,40 @@ export interface LaunchOptions {
  */
 export async function launchCampaign(apiUrl: string, opts: LaunchOptions): Promise<number> {
   const op = apiClient(apiUrl, authHeaders('operator'));
-  const incident = await op.post<{ id: number }>('/v1/incidents', {
-    exerciseId: `EX-${Date.now().toString(36)}`,
-    title: 'Simulated metadata exposure',
-    threatActor: 'SIMULATED-APT',
-    carriers: opts.carriers,
-    dataCategories: ['call_records'],
-    window: { start: '2024-03-01T00:00:00Z', end: '2024-09-01T00:00:00Z' },
-    determinedAt: '2024-10-01T12:00:00Z',
-  });
+  const incident = await op.post<{ id: number; carriers: string[]; window: { start: string; end: string } }>(
+    '/v1/incidents',
+    {
+      exerciseId: `EX-${Date.now().toString(36)}`,
+      title: 'Simulated metadata exposure',
+      threatActor: 'SIMULATED-APT',
+      carriers: opts.carriers,
+      dataCategories: ['call_records'],
+      window: { start: '2024-03-01T00:00:00Z', end: '2024-09-01T00:00:00Z' },
+      determinedAt: '2024-10-01T12:00:00Z',
+    },
+  );
+  // Ordering rule: customer notices wait for the law-enforcement report (DOMAIN.md §5). It is an
+  // email too, so a test's injected SMTP faults may refuse it (503): send it again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await op.post(
+        `/v1/incidents/${incident.id}/law-enforcement-report`,
+        drillLawEnforcementReport(incident),
+      );
+      break;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 503) || attempt >= 30) throw err;
+    }
+  }
   const campaign = await op.post<Campaign>('/v1/campaigns', {
     incidentId: incident.id,
     kind: opts.kind ?? 'carrier-notice',
     channels: opts.channels,
   });
-  if (opts.trigger !== false) await op.post(`/v1/campaigns/${campaign.id}/trigger`);
+  // Two-person rule: a second operator approves, then it is triggered.
+  if (opts.trigger !== false)
+    await approveAndTrigger(apiClient(apiUrl, authHeaders('operator2')), op, campaign.id);
+  else await apiClient(apiUrl, authHeaders('operator2')).post(`/v1/campaigns/${campaign.id}/approve`);
   return campaign.id;
 }
 

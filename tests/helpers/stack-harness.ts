@@ -8,6 +8,7 @@ import { createQueueClient } from '../../shared/queue-client';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
 import { freePort } from '../../scripts/lib/private-redis';
 import { seedTestKeys } from './api-harness';
+import type { Logger } from '../../shared/logger';
 import { createTestDb, testConfig, testLogger, uniqueName, type TestDb } from './world';
 
 export interface InProcessStack {
@@ -30,14 +31,14 @@ export async function startInProcessStack(
   label: string,
   overrides: Record<string, string> = {},
   simSeed = 1,
-  opts: { inProcessWorkers?: boolean } = {},
+  opts: { inProcessWorkers?: boolean; logger?: Logger } = {},
 ): Promise<InProcessStack> {
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const sim = createCarrierSim({
     apiUrl,
     webhookSecret: 'test-webhook-secret-0123456789',
-    logger: testLogger,
+    logger: opts.logger ?? testLogger,
     seed: simSeed,
     receiptFlushMs: 50,
   });
@@ -66,7 +67,7 @@ export async function startInProcessStack(
     db: testDb.db,
     connection: workerConn,
     queues,
-    logger: testLogger,
+    logger: opts.logger ?? testLogger,
     autorun: opts.inProcessWorkers ?? true,
   });
   const deps: ApiDeps = {
@@ -74,7 +75,7 @@ export async function startInProcessStack(
     db: testDb.db,
     redis,
     queues,
-    logger: testLogger,
+    logger: opts.logger ?? testLogger,
     version: 'test',
     reconcile: (id) => workers.reconcile(id),
   };

@@ -2,8 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, http as rawHttp, startApi, type ApiHarness } from '../helpers/api-harness';
 
 // Every call below is made as an operator unless it passes its own headers.
-const http = (url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = authHeaders('operator')) =>
-  rawHttp(url, method, path, body, headers);
+const http = (
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = authHeaders('operator'),
+) => rawHttp(url, method, path, body, headers);
 import { toOpenApiPath } from '../../services/api/http/openapi';
 import { ERROR_CODES } from '../../shared/errors';
 import { signBody } from '../../shared/webhook-signature';
@@ -95,6 +100,14 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
     });
     expect(c.status).toBe(201);
     expect(c.body.state).toBe('draft');
+    // Lifecycle (issue 6): a second operator approves; customer notices wait for the law-enforcement
+    // report, recorded here straight in the store (sending it needs the SMTP sink: see incident tests).
+    expectError(await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/trigger`), 409, 'CONFLICT');
+    expect(
+      (await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/approve`, undefined, authHeaders('operator2')))
+        .status,
+    ).toBe(200);
+    await api.deps.db.query('UPDATE incidents SET le_report_sent_at = now() WHERE id = $1', [inc.body.id]);
     const t = await http(api.url, 'POST', `/v1/campaigns/${c.body.id}/trigger`);
     expect(t.status).toBe(202);
     expect(t.body.state).toBe('triggered');
@@ -110,6 +123,7 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
     expect(audit.status).toBe(200);
     expect((audit.body.items as { type: string }[]).map((e) => e.type)).toEqual([
       'campaign.created',
+      'campaign.approved',
       'campaign.triggered',
     ]);
 

@@ -4,8 +4,9 @@ import type { Channel, Locale } from '../../shared/domain';
 import type { DeliverJob } from '../../shared/queues';
 import { idempotencyKey, messageIdFor } from '../../shared/queues';
 import { getCarrier } from '../../shared/carriers';
-import { claimChunk } from '../../shared/ledger/claim-chunk';
-import { recordOutcomes, type RetryPolicy } from '../../shared/ledger/record-outcomes';
+import { claimChunkUnit } from '../../shared/ledger/claim-chunk';
+import { recordOutcomesUnit, type RetryPolicy } from '../../shared/ledger/record-outcomes';
+import { ledgerBatcherFor, type LedgerBatcher } from '../../shared/ledger/ledger-batcher';
 import { releaseClaims } from '../../shared/ledger/release-claims';
 import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
 import type { ClaimedNotification, SendOutcome } from '../../shared/ledger/ledger-types';
@@ -34,6 +35,11 @@ export interface DeliverDeps {
   actor: string;
   /** Test-only: called between a send and its record, to simulate a crash at the worst moment. */
   afterSendHook?: () => void;
+  /**
+   * Group commit for claims and records (shared/ledger/ledger-batcher.ts).
+   * @defaultValue this process's batcher for `db`
+   */
+  batcher?: LedgerBatcher;
 }
 
 export type DeliverResult =
@@ -51,6 +57,7 @@ function noticeContext(ctx: CampaignContext, n: ClaimedNotification, marker: str
     incident: ctx.incident,
     carrier: getCarrier(n.carrier),
     recipient: { displayName: n.displayName },
+    ...(ctx.correctionOf ? { correctionOf: ctx.correctionOf } : {}),
   };
 }
 
@@ -122,12 +129,10 @@ function prepare(
  * transaction → re-queue transient failures on their own with backoff.
  */
 export async function deliverChunk(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult> {
-  const claim = await claimChunk(deps.db, {
-    campaignId: job.campaignId,
-    ids: job.ids,
-    leaseMs: deps.leaseMs,
-    actor: deps.actor,
-  });
+  const batcher = deps.batcher ?? ledgerBatcherFor(deps.db);
+  const claim = await batcher.run(
+    claimChunkUnit({ campaignId: job.campaignId, ids: job.ids, leaseMs: deps.leaseMs, actor: deps.actor }),
+  );
   if (claim.campaignState === 'paused' && claim.claimed.length === 0) return { kind: 'paused' };
   const expired = claim.skipped.filter((s) => s.state === 'sending' && s.leaseExpired).map((s) => s.id);
   if (expired.length > 0) {
@@ -173,15 +178,17 @@ async function record(
   claimed: readonly ClaimedNotification[],
   outcomes: readonly SendOutcome[],
 ): Promise<void> {
-  const res = await recordOutcomes(deps.db, {
-    campaignId: job.campaignId,
-    incidentId: ctx.incidentId,
-    token,
-    claimed,
-    outcomes,
-    policy: deps.retry,
-    actor: deps.actor,
-  });
+  const res = await (deps.batcher ?? ledgerBatcherFor(deps.db)).run(
+    recordOutcomesUnit({
+      campaignId: job.campaignId,
+      incidentId: ctx.incidentId,
+      token,
+      claimed,
+      outcomes,
+      policy: deps.retry,
+      actor: deps.actor,
+    }),
+  );
   if (res.lostClaims.length > 0) {
     deps.logger.warn(
       { lost: res.lostClaims.length },

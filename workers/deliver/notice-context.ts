@@ -1,12 +1,14 @@
 import type { Db } from '../../shared/store/db';
 import type { DataCategory, Locale, NoticeKind, TlpLabel } from '../../shared/domain';
-import type { NoticeIncident } from '../../shared/notices';
+import type { CorrectedKind, NoticeIncident } from '../../shared/notices';
 
 export interface CampaignContext {
   campaignId: number;
   incidentId: number;
   kind: NoticeKind;
   locale: Locale | null;
+  /** A correction's original kind: the correction comes from whoever sent the original. */
+  correctionOf: CorrectedKind | null;
   noticeDate: Date;
   incident: NoticeIncident;
 }
@@ -33,10 +35,12 @@ export function createCampaignContextCache(db: Db, max = 256) {
       tlp: TlpLabel;
       advisory_id: string;
       le_delayed: boolean;
+      correction_of: CorrectedKind | null;
     }>(
       `SELECT c.kind, c.locale, c.triggered_at, i.id AS incident_id, i.exercise_id, i.title, i.threat_actor,
               i.data_categories, i.window_start, i.window_end, i.determined_at, i.tlp, i.advisory_id,
-              false AS le_delayed
+              EXISTS (SELECT 1 FROM incident_holds h WHERE h.incident_id = i.id) AS le_delayed,
+              (SELECT o.kind FROM campaigns o WHERE o.id = c.corrects_campaign_id) AS correction_of
          FROM campaigns c JOIN incidents i ON i.id = c.incident_id WHERE c.id = $1`,
       [campaignId],
     );
@@ -47,6 +51,7 @@ export function createCampaignContextCache(db: Db, max = 256) {
       incidentId: row.incident_id,
       kind: row.kind,
       locale: row.locale,
+      correctionOf: row.correction_of,
       noticeDate: new Date(row.triggered_at ?? Date.now()),
       incident: {
         id: row.incident_id,

@@ -93,7 +93,7 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
     if (!c.fanout_done && (await ensureFanOutJob(deps.queues, c.id))) report.fanOutRestarted += 1;
 
     const expired = await deps.db.query<{ id: number }>(
-      `SELECT id FROM notification WHERE campaign_id = $1 AND state = 'sending' AND lease_until < now()`,
+      `SELECT id FROM notification WHERE campaign_id = $1 AND state = 'sending' AND lease_until < now() ORDER BY id LIMIT 500`,
       [c.id],
     );
     if (expired.rows.length > 0) {

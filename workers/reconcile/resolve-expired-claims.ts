@@ -7,6 +7,8 @@ import { recordOutcomes } from '../../shared/ledger/record-outcomes';
 import type { SendOutcome } from '../../shared/ledger/ledger-types';
 import type { ChannelAdapter } from '../deliver/channels/channel-adapter';
 
+const LOOKUP_CONCURRENCY = 32; // arrival lookups in flight at once
+
 export interface ResolveDeps {
   db: Db;
   adapters: Record<Channel, ChannelAdapter>;
@@ -59,20 +61,26 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
       mode: 'expired',
     });
     const outcomes: SendOutcome[] = [];
-    for (const n of claim.claimed) {
-      const key = arrivalKey(n.channel, campaignId, n.id);
-      const arrived = await deps.adapters[n.channel].hasArrived(key);
-      outcomes.push(
-        arrived
-          ? { id: n.id, result: 'sent', providerId: key, latencyMs: 0, finalDelivery: n.channel === 'email' }
-          : {
-              id: n.id,
-              result: 'transient',
-              code: 'lease-expired',
-              reason: 'sender crashed before the message left',
-              latencyMs: 0,
-            },
+    // Ask the receiving side about several messages at once (a crash strands whole chunks).
+    for (let i = 0; i < claim.claimed.length; i += LOOKUP_CONCURRENCY) {
+      const batch = claim.claimed.slice(i, i + LOOKUP_CONCURRENCY);
+      const answers = await Promise.all(
+        batch.map((n) => deps.adapters[n.channel].hasArrived(arrivalKey(n.channel, campaignId, n.id))),
       );
+      batch.forEach((n, j) => {
+        const key = arrivalKey(n.channel, campaignId, n.id);
+        outcomes.push(
+          answers[j]
+            ? { id: n.id, result: 'sent', providerId: key, latencyMs: 0, finalDelivery: n.channel === 'email' }
+            : {
+                id: n.id,
+                result: 'transient',
+                code: 'lease-expired',
+                reason: 'sender crashed before the message left',
+                latencyMs: 0,
+              },
+        );
+      });
     }
     const res = await recordOutcomes(deps.db, {
       campaignId,

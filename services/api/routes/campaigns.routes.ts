@@ -9,7 +9,9 @@ import { errorBody, idParams } from '../../../shared/api/common.schema';
 import { AppError } from '../../../shared/errors';
 import type { ApiDeps } from '../steps/api-deps';
 import { createCampaign, getCampaign, triggerCampaign } from '../steps/campaigns';
-import { endexCampaign, pauseCampaign, resumeCampaign } from '../steps/control-campaign';
+import { endexCampaign, pauseCampaign } from '../steps/control-campaign';
+import { resumeCampaignUnlessHeld } from '../steps/lifecycle/resume-campaign';
+import { actorOf } from '../http/principal';
 import { z } from 'zod';
 import { CAMPAIGN_STATES } from '../../../shared/domain';
 import { streamCampaignEvents } from '../steps/campaign-events';
@@ -36,7 +38,10 @@ export function campaignRoutes(deps: ApiDeps) {
         201: { description: 'Created', schema: campaign },
         400: { description: 'Invalid campaign', schema: errorBody },
       },
-      handler: async ({ body }) => ({ status: 201, body: await createCampaign(deps.db, body, 'api') }),
+      handler: async ({ body, req }) => ({
+        status: 201,
+        body: await createCampaign(deps, body, actorOf(req)),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -64,10 +69,10 @@ export function campaignRoutes(deps: ApiDeps) {
         409: { description: 'Not in a triggerable state', schema: errorBody },
         503: { description: 'Redis or the database is down', schema: errorBody },
       },
-      handler: async ({ params }) => {
+      handler: async ({ params, req }) => {
         // Fail fast while Redis is away, before anything is recorded.
         await deps.redis.ping();
-        const r = await triggerCampaign(deps, params.id, 'api');
+        const r = await triggerCampaign(deps, params.id, actorOf(req));
         return { status: 202, body: { ...r, statusUrl: `/v1/campaigns/${r.id}` } };
       },
     }),
@@ -108,7 +113,11 @@ export function campaignRoutes(deps: ApiDeps) {
       roles: ['operator'],
       params: idParams,
       responses: controlResponses,
-      handler: async ({ params }) => ({ status: 200, body: await resumeCampaign(deps.db, params.id, 'api') }),
+      // A customer campaign on agency hold resumes only by the hold's release (issue 6).
+      handler: async ({ params, req }) => ({
+        status: 200,
+        body: await resumeCampaignUnlessHeld(deps.db, params.id, actorOf(req)),
+      }),
     }),
     defineRoute({
       method: 'post',

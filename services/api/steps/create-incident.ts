@@ -1,47 +1,38 @@
 import type { Db } from '../../../shared/store/db';
-import { AppError } from '../../../shared/errors';
+import type { Config } from '../../../shared/config';
+import { AppError, type ErrorDetail } from '../../../shared/errors';
 import { appendAudit } from '../../../shared/audit/append-audit';
+import { CARRIER_IDS } from '../../../shared/carriers';
+import { CUSTOMER_NOTICE_KINDS, LOCALES, CHANNELS } from '../../../shared/domain';
 import type { Incident, IncidentInput } from '../../../shared/api/incidents.schema';
 import { advisoryIdFor, isValidAdvisoryId } from '../../../shared/notices';
+import { readIncident, toIncident, toNoticeIncident, type IncidentRow } from './incidents/incident-record';
+import { assertNoticesSafe, lintNotices } from './lifecycle/notice-lint';
 
-export interface IncidentRow {
-  id: number;
-  exercise_id: string;
-  title: string;
-  threat_actor: string;
-  carriers: string[];
-  data_categories: string[];
-  window_start: Date;
-  window_end: Date;
-  determined_at: Date;
-  regime: string;
-  tlp: string;
-  advisory_id: string;
-  le_report_sent_at: Date | null;
-  created_at: Date;
+export { toIncident, type IncidentRow };
+
+/** Carrier ids outside the fictional registry, as error details (UNKNOWN_CARRIER). */
+export function unknownCarriers(carriers: readonly string[], path: string): ErrorDetail[] {
+  return carriers.flatMap((c, i) =>
+    (CARRIER_IDS as readonly string[]).includes(c)
+      ? []
+      : [{ path: `${path}.${i}`, code: 'unknown_carrier', message: `"${c}" is not a fictional carrier` }],
+  );
 }
 
-const iso = (d: Date) => new Date(d).toISOString();
-
-export function toIncident(r: IncidentRow): Incident {
-  return {
-    id: r.id,
-    exerciseId: r.exercise_id,
-    title: r.title,
-    threatActor: r.threat_actor,
-    carriers: r.carriers,
-    dataCategories: r.data_categories,
-    window: { start: iso(r.window_start), end: iso(r.window_end) },
-    determinedAt: iso(r.determined_at),
-    regime: r.regime,
-    tlp: r.tlp,
-    advisoryId: r.advisory_id,
-    lawEnforcementReportSentAt: r.le_report_sent_at ? iso(r.le_report_sent_at) : null,
-    createdAt: iso(r.created_at),
-  };
-}
-
-export async function createIncident(db: Db, input: IncidentInput, actor: string): Promise<Incident> {
+export async function createIncident(
+  deps: { db: Db; config: Pick<Config, 'EXERCISE_MARKER' | 'REGULATORY_TIME_ZONE'> },
+  input: IncidentInput,
+  actor: string,
+): Promise<Incident> {
+  const unknown = unknownCarriers(input.carriers, 'body.carriers');
+  if (unknown.length > 0) {
+    throw new AppError(
+      'UNKNOWN_CARRIER',
+      `not in the fictional carrier registry: ${unknown.map((u) => u.message).join('; ')}`,
+      unknown,
+    );
+  }
   const advisoryId = input.advisoryId ?? advisoryIdFor(new Date(input.determinedAt), 'A');
   if (!isValidAdvisoryId(advisoryId)) {
     throw new AppError(
@@ -50,16 +41,63 @@ export async function createIncident(db: Db, input: IncidentInput, actor: string
       [{ path: 'body.advisoryId', code: 'invalid_advisory_id', message: 'expected e.g. SIM-AA24-310A' }],
     );
   }
-  return db.transaction(async (tx) => {
+  const carriers = [...new Set(input.carriers)];
+  // Every notice this incident can produce, rendered and linted before anything is stored: an unsafe
+  // title or actor name is refused here (422), not at send time.
+  const sample: IncidentRow = {
+    id: 0,
+    exercise_id: input.exerciseId,
+    title: input.title,
+    threat_actor: input.threatActor,
+    carriers,
+    data_categories: input.dataCategories,
+    window_start: new Date(input.window.start),
+    window_end: new Date(input.window.end),
+    determined_at: new Date(input.determinedAt),
+    regime: input.regime,
+    tlp: input.tlp,
+    advisory_id: advisoryId,
+    le_report_sent_at: null,
+    le_report_claimed_at: null,
+    urgent_need_at: null,
+    urgent_need_basis: null,
+    urgent_need_agency: null,
+    urgent_need_by: null,
+    no_harm_at: null,
+    no_harm_basis: null,
+    no_harm_by: null,
+    created_by: actor,
+    created_at: new Date(input.determinedAt),
+  };
+  const lintOpts = {
+    marker: deps.config.EXERCISE_MARKER,
+    campaignId: 1,
+    noticeDate: new Date(input.determinedAt),
+    timeZone: deps.config.REGULATORY_TIME_ZONE,
+  };
+  // Whether law enforcement delayed the notice only switches between two fixed sentences.
+  const notice = toNoticeIncident(sample, false);
+  const subjects = [
+    ...CUSTOMER_NOTICE_KINDS.map((kind) => ({ kind })),
+    ...CUSTOMER_NOTICE_KINDS.map((correctionOf) => ({ kind: 'correction' as const, correctionOf })),
+  ];
+  for (const s of subjects) {
+    assertNoticesSafe(
+      lintNotices(notice, { ...s, channels: CHANNELS, locales: LOCALES, carriers }, lintOpts),
+      'this incident',
+    );
+  }
+
+  return deps.db.transaction(async (tx) => {
     const r = await tx.query<IncidentRow>(
       `INSERT INTO incidents (exercise_id, title, threat_actor, carriers, data_categories, window_start, window_end,
-         determined_at, regime, tlp, advisory_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+         determined_at, regime, tlp, advisory_id, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         input.exerciseId,
         input.title,
         input.threatActor,
-        input.carriers,
+        carriers,
         input.dataCategories,
         input.window.start,
         input.window.end,
@@ -67,6 +105,7 @@ export async function createIncident(db: Db, input: IncidentInput, actor: string
         input.regime,
         input.tlp,
         advisoryId,
+        actor,
       ],
     );
     const row = r.rows[0]!;
@@ -84,7 +123,5 @@ export async function createIncident(db: Db, input: IncidentInput, actor: string
 }
 
 export async function getIncident(db: Db, id: number): Promise<Incident> {
-  const r = await db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
-  if (!r.rows[0]) throw new AppError('NOT_FOUND', `incident ${id} does not exist`);
-  return toIncident(r.rows[0]);
+  return toIncident(await readIncident(db, id));
 }

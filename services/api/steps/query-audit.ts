@@ -1,6 +1,8 @@
 import type { Db } from '../../../shared/store/db';
 import type { AuditQuery } from '../../../shared/api/audit.schema';
 import type { AuditRow } from '../../../shared/audit/audit-event';
+import { fetchAuditRows, planAuditQuery } from './audit/plan-audit-query';
+import { revealContacts } from './audit/reveal-contacts';
 
 export function toAuditEvent(r: AuditRow) {
   return {
@@ -8,9 +10,9 @@ export function toAuditEvent(r: AuditRow) {
     at: new Date(r.at).toISOString(),
     type: r.type,
     actor: r.actor,
-    incidentId: r.incident_id,
-    campaignId: r.campaign_id,
-    notificationId: r.notification_id,
+    incidentId: r.incident_id === null ? null : Number(r.incident_id),
+    campaignId: r.campaign_id === null ? null : Number(r.campaign_id),
+    notificationId: r.notification_id === null ? null : Number(r.notification_id),
     subscriberHash: r.subscriber_hash,
     contactMasked: r.contact_masked,
     carrier: r.carrier,
@@ -23,30 +25,28 @@ export function toAuditEvent(r: AuditRow) {
   };
 }
 
-/** One page of the audit log, filtered, in seq order, keyset-paginated by seq. */
-export async function queryAudit(db: Db, q: AuditQuery) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.campaign !== undefined) add('campaign_id = ?', q.campaign);
-  if (q.incident !== undefined) add('incident_id = ?', q.incident);
-  if (q.type) add('type = ?', q.type);
-  if (q.carrier) add('carrier = ?', q.carrier);
-  if (q.channel) add('channel = ?', q.channel);
-  if (q.outcome) add('outcome = ?', q.outcome);
-  if (q.subscriber) add('subscriber_hash = ?', q.subscriber);
-  if (q.from) add('at >= ?', q.from);
-  if (q.to) add('at < ?', q.to);
-  if (q.after !== undefined) add('seq > ?', q.after);
-  params.push(q.limit + 1);
-  const r = await db.query<AuditRow>(
-    `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${params.length}`,
-    params,
-  );
-  const more = r.rows.length > q.limit;
-  const items = r.rows.slice(0, q.limit).map(toAuditEvent);
+export type AuditEventView = ReturnType<typeof toAuditEvent> & { contact?: string | null };
+
+/**
+ * One page of the audit log, filtered, in seq order, keyset-paginated by seq. Contacts stay masked as
+ * stored; `reveal: 'contact'` (checked by the route) adds the clear contact and audits the read.
+ */
+export async function queryAudit(
+  db: Db,
+  q: AuditQuery,
+  opts: { actor?: string } = {},
+): Promise<{ items: AuditEventView[]; nextCursor: number | null }> {
+  const plan = await planAuditQuery(db, q);
+  const rows = await fetchAuditRows(db, plan, q.after ?? 0, q.limit + 1);
+  const more = rows.length > q.limit;
+  const items: AuditEventView[] = rows.slice(0, q.limit).map(toAuditEvent);
+  if (q.reveal === 'contact' && items.length > 0) {
+    const contacts = await revealContacts(db, items, {
+      actor: opts.actor ?? 'api',
+      purpose: 'GET /v1/audit?reveal=contact',
+      query: { ...q },
+    });
+    for (const item of items) item.contact = contacts.get(item.notificationId ?? -1) ?? null;
+  }
   return { items, nextCursor: more ? items[items.length - 1]!.seq : null };
 }

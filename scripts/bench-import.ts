@@ -1,0 +1,281 @@
+/**
+ * Benchmark of the subscriber registry (issue 5): synthetic generation, then bulk imports of
+ * 1,000,000-row NDJSON and CSV files through a real api process into PostgreSQL, sampling the api's
+ * resident memory while it imports. Prints a Markdown report for BENCHMARKS.md.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 \
+ *     npx tsx scripts/bench-import.ts [--rows 1000000] [--formats ndjson,csv] [--json]
+ *
+ * It uses its own schema (DATABASE_SCHEMA, default bench_import) and queue prefix, and drops both
+ * after. A million rows is more than the reserved number range holds (719,100 distinct (carrier,
+ * msisdn) pairs), so each file repeats 280,900 pairs: the importer refuses those as duplicates within
+ * the file (they are counted, stored and audited like any refusal). Per format, two imports run on a
+ * fresh schema: into an empty registry (every distinct pair new), then a file from another seed (every
+ * distinct pair an upsert of an existing subscriber with changed fields).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { Presets, SingleBar } from 'cli-progress';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { generatePopulation, type PopulationOptions } from '../shared/population/generate-population';
+import {
+  CONTENT_TYPES,
+  populationText,
+  type PopulationFileFormat,
+} from '../shared/population/write-population';
+import type { ImportResult } from '../shared/api/subscribers.schema';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    formats: { type: 'string', default: 'ndjson,csv' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const ROWS = Number(values.rows);
+const FORMATS = [...values.formats.split(','), ...(values.json ? ['json'] : [])] as PopulationFileFormat[];
+const DATABASE_URL = process.env.DATABASE_URL;
+const REDIS_URL = process.env.REDIS_URL;
+const SCHEMA = process.env.DATABASE_SCHEMA ?? 'bench_import';
+const RSS_SAMPLE_MS = 50;
+if (!DATABASE_URL || !REDIS_URL) {
+  console.error('bench-import: set DATABASE_URL (PostgreSQL) and REDIS_URL');
+  process.exit(2);
+}
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bd-bench-import-'));
+const prefix = `bench-import-${process.pid}`;
+const adminKey = `bd_bench_${randomBytes(18).toString('hex')}`;
+
+const population = (seed: number): PopulationOptions => ({ count: ROWS, seed, repeatNumbers: true });
+
+function rate(n: number, ms: number): number {
+  return Math.round(n / (ms / 1000));
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Generation alone, then generation + serialisation to a file. */
+function benchGeneration(): { rowsPerSec: number; mixRowsPerSec: number } {
+  const t0 = performance.now();
+  let n = 0;
+  for (const _ of generatePopulation(population(42))) n += 1;
+  const plain = rate(n, performance.now() - t0);
+  const t1 = performance.now();
+  n = 0;
+  const mix = { duplicates: 0.01, malformedNumbers: 0.01, sharedEmails: 0.02, optedOut: 0.03 };
+  for (const _ of generatePopulation({ ...population(42), mix })) n += 1;
+  return { rowsPerSec: plain, mixRowsPerSec: rate(n, performance.now() - t1) };
+}
+
+async function writeFile(format: PopulationFileFormat, seed: number): Promise<string> {
+  const file = path.join(dir, `population-${seed}.${format}`);
+  const out = createWriteStream(file);
+  for (const chunk of populationText(generatePopulation(population(seed)), format)) {
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return file;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  return port;
+}
+
+interface Api {
+  proc: ChildProcess;
+  url: string;
+  baseRssMb: number;
+}
+
+function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+async function startApi(): Promise<Api> {
+  const port = await freePort();
+  // One node process (no tsx wrapper), so /proc/<pid> is the api itself.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      DATABASE_SCHEMA: SCHEMA,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ADMIN_API_KEY: adminKey,
+      RUN_WORKERS: 'false',
+      DATA_DIR: dir,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`the api exited (${proc.exitCode})`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage settle before the baseline
+  return { proc, url, baseRssMb: rssMb(proc.pid!) };
+}
+
+async function stopApi(api: Api): Promise<void> {
+  api.proc.kill('SIGTERM');
+  if (api.proc.exitCode === null) await once(api.proc, 'exit');
+}
+
+interface Run {
+  label: string;
+  format: PopulationFileFormat;
+  bytes: number;
+  ms: number;
+  peakRssMb: number;
+  baseRssMb: number;
+  result: ImportResult;
+}
+
+/** POSTs a file as a stream and samples the api's RSS until the answer. */
+async function importFile(api: Api, file: string, format: PopulationFileFormat, label: string): Promise<Run> {
+  const bytes = statSync(file).size;
+  const pid = api.proc.pid!;
+  const baseRssMb = rssMb(pid);
+  let peak = baseRssMb;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, RSS_SAMPLE_MS);
+  const bar = new SingleBar(
+    { format: `${label.padEnd(28)} [{bar}] {percentage}%  rss {rss} MB`, hideCursor: true },
+    Presets.shades_classic,
+  );
+  bar.start(bytes, 0, { rss: Math.round(baseRssMb) });
+  const t0 = performance.now();
+  const result = await new Promise<ImportResult>((resolve, reject) => {
+    const req = request(
+      `${api.url}/v1/subscribers/bulk`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': CONTENT_TYPES[format],
+          'content-length': bytes,
+          authorization: `Bearer ${adminKey}`,
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as ImportResult;
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${JSON.stringify(body)}`));
+          else resolve(body);
+        });
+      },
+    );
+    req.on('error', reject);
+    const src = createReadStream(file, { highWaterMark: 256 * 1024 });
+    let sent = 0;
+    src.on('data', (c) => {
+      sent += c.length;
+      bar.update(sent, { rss: Math.round(peak) });
+    });
+    src.pipe(req);
+  });
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMb(pid));
+  bar.update(bytes, { rss: Math.round(peak) });
+  bar.stop();
+  return { label, format, bytes, ms, peakRssMb: peak, baseRssMb, result };
+}
+
+async function dropSchema(): Promise<void> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+  await c.end();
+}
+
+async function pgVersion(): Promise<string> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  const r = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+  await c.end();
+  return r.rows[0]!.v;
+}
+
+async function cleanRedis(): Promise<void> {
+  const redis = new Redis(REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+const runs: Run[] = [];
+let api: Api | null = null;
+const loadBefore = os.loadavg()[0]!;
+try {
+  console.log(`bench-import: ${fmt(ROWS)} rows; generating…`);
+  const gen = benchGeneration();
+  console.log(`generation: ${fmt(gen.rowsPerSec)} rows/s (with defects: ${fmt(gen.mixRowsPerSec)} rows/s)`);
+  for (const format of FORMATS) {
+    const files = [await writeFile(format, 42), await writeFile(format, 43)];
+    await dropSchema();
+    api = await startApi();
+    runs.push(await importFile(api, files[0]!, format, `${format} into empty`));
+    runs.push(await importFile(api, files[1]!, format, `${format} upserts (seed 43)`));
+    await stopApi(api);
+    api = null;
+    for (const f of files) rmSync(f);
+  }
+  const loadAfter = os.loadavg()[0]!;
+  const cpu = os.cpus();
+  const lines = [
+    `Command: \`DATABASE_URL=… REDIS_URL=… npx tsx scripts/bench-import.ts --rows ${ROWS}${values.formats !== 'ndjson,csv' ? ` --formats ${values.formats}` : ''}\``,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ` +
+      `${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, PostgreSQL ${await pgVersion()} ` +
+      `(shared, default settings), load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after.`,
+    '',
+    '| measure | rows | time | rows/s | api RSS peak (start) | result |',
+    '|---|---|---|---|---|---|',
+    `| synthetic generation (in process) | ${fmt(ROWS)} | | ${fmt(gen.rowsPerSec)} (with defects ${fmt(gen.mixRowsPerSec)}) | | |`,
+    ...runs.map(
+      (r) =>
+        `| ${r.label} (${(r.bytes / 2 ** 20).toFixed(0)} MB) | ${fmt(r.result.rows)} | ${(r.ms / 1000).toFixed(1)} s | ${fmt(rate(r.result.rows, r.ms))} | ${Math.round(r.peakRssMb)} MB (${Math.round(r.baseRssMb)} MB) | ${fmt(r.result.accepted)} new, ${fmt(r.result.updated)} updated, ${fmt(r.result.unchanged)} unchanged, ${fmt(r.result.rejected)} refused${r.result.complete ? '' : ' (incomplete)'} |`,
+    ),
+  ];
+  console.log(`\n${lines.join('\n')}`);
+} finally {
+  if (api) await stopApi(api).catch(() => undefined);
+  await dropSchema().catch(() => undefined);
+  await cleanRedis().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,148 @@
+import type { DbCeilingResult } from './run-db-ceiling';
+import type { RawResult } from './raw-channels';
+
+export interface EngineRun {
+  label: string;
+  campaignId: number;
+  finished: boolean;
+  notifications: number;
+  delivered: number;
+  /** delivered ÷ (last delivered_at − triggered_at) */
+  perSec: number;
+  seconds: number;
+  firstDeliveryMs: number | null;
+  /** trigger → campaign completed (every row terminal, receipts applied) */
+  completionSeconds: number | null;
+  completionPerSec: number | null;
+  byChannel: Record<
+    string,
+    { delivered: number; perSec: number; seconds: number; firstDeliveryMs: number | null }
+  >;
+  latencyP95Ms: Record<string, number | null>;
+  groundTruth: { ok: boolean; lost: number; duplicated: number; unexpected: number };
+  peakRssMb: Record<string, number>;
+  redisPeakMb: number | null;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  kind: 'breach-drill-bench';
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    node: string;
+    loadAverageByPhase: Record<string, number[]>;
+  };
+  config: {
+    subscribers: number;
+    small: number;
+    naive: number;
+    workers: number;
+    submitLimits: string;
+    env: Record<string, string>;
+  };
+  raw: { smtp: RawResult & { connections?: number }; sms: RawResult };
+  engine: { email: EngineRun; sms: EngineRun; mix: EngineRun };
+  dbCeiling: DbCeilingResult;
+  naive: Record<string, { perSec: number; notifications: number; seconds: number; groundTruthOk: boolean }>;
+  resources: {
+    peakRssMb: Record<string, number>;
+    redis: { peakUsedMb: number | null; startUsedMb: number | null; lastUsedMb: number | null };
+  };
+  targets: Target[];
+}
+
+const pct = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 10 : 0);
+const x = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10) / 10 : 0);
+const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
+
+/** The issue's targets, each with the measured value. */
+export function evaluateTargets(r: BenchResult): Target[] {
+  const email = r.engine.email.perSec;
+  const sms = r.engine.sms.perSec;
+  const naiveEmail = r.naive.email?.perSec ?? 0;
+  const naiveSms = r.naive.sms?.perSec ?? 0;
+  return [
+    {
+      name: 'email e2e ÷ raw SMTP',
+      target: '≥ 80 %',
+      actual: `${pct(email, r.raw.smtp.perSec)} %`,
+      met: pct(email, r.raw.smtp.perSec) >= 80,
+    },
+    {
+      name: 'email e2e ÷ naive email',
+      target: '≥ 2×',
+      actual: `${x(email, naiveEmail)}×`,
+      met: x(email, naiveEmail) >= 2,
+    },
+    { name: 'SMS e2e through receipts', target: '≥ 4,000/s', actual: `${n(sms)}/s`, met: sms >= 4000 },
+    {
+      name: 'SMS e2e ÷ DB-only ceiling',
+      target: '≥ 70 %',
+      actual: `${pct(sms, r.dbCeiling.perSec)} %`,
+      met: pct(sms, r.dbCeiling.perSec) >= 70,
+    },
+    {
+      name: 'SMS e2e ÷ naive SMS',
+      target: '≥ 10×',
+      actual: `${x(sms, naiveSms)}×`,
+      met: x(sms, naiveSms) >= 10,
+    },
+    {
+      name: 'ground truth (every engine run)',
+      target: 'lost = duplicated = unexpected = 0',
+      actual: [r.engine.email, r.engine.sms, r.engine.mix]
+        .map(
+          (e) => `${e.label} ${e.groundTruth.lost}/${e.groundTruth.duplicated}/${e.groundTruth.unexpected}`,
+        )
+        .join(', '),
+      met: [r.engine.email, r.engine.sms, r.engine.mix].every((e) => e.groundTruth.ok && e.finished),
+    },
+  ];
+}
+
+/** The "## engine" section of BENCHMARKS.md. */
+export function formatEngineSection(r: BenchResult): string {
+  const e = r.engine;
+  const loads = Object.entries(r.machine.loadAverageByPhase)
+    .map(([phase, l]) => `${phase} ${l[0]}`)
+    .join('; ');
+  const rssRows = Object.entries(r.resources.peakRssMb)
+    .map(([p, mb]) => `${p} ${Math.round(mb)} MB`)
+    .join(', ');
+  return `Command: \`${r.command}\` (scripts/bench.ts). Measured ${r.startedAt.slice(0, 10)} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB RAM, Node ${r.machine.node}; PostgreSQL 15 and Redis shared with other work on the machine. Every phase ran in the same invocation; ${r.config.workers} worker processes, the api and the carrier-sim share the ${r.machine.cpus} cores with PostgreSQL, Redis and the benchmark itself. SMS submission limits lifted: \`PUT /faults {"all":{"sms":{"submitLimit":"off"}}}\`; every other behaviour is the carriers' default profile (gateway latency p50 2 ms, receipts after 35–120 ms). 1-minute load average at the start of each phase: ${loads}.
+
+| measure | result | target | |
+|---|---|---|---|
+${r.targets.map((t) => `| ${t.name} | ${t.actual} | ${t.target} | ${t.met ? 'met' : '**missed**'} |`).join('\n')}
+
+| phase | notifications | rate | first delivery | notes |
+|---|---|---|---|---|
+| raw SMTP (nodemailer pool, ${r.raw.smtp.connections ?? '?'} connections, no queue, no DB) | ${n(r.raw.smtp.messages)} | ${n(r.raw.smtp.perSec)}/s | | ${r.raw.smtp.failed} failed |
+| raw SMS (batches of 100, 32 in flight) | ${n(r.raw.sms.messages)} | ${n(r.raw.sms.perSec)}/s accepted, ${n(r.raw.sms.receiptsPerSec)}/s with receipts | | |
+| engine email | ${n(e.email.notifications)} | ${n(e.email.perSec)}/s | ${n(e.email.firstDeliveryMs)} ms | p95 trigger→delivered ${n(e.email.latencyP95Ms.email)} ms |
+| engine SMS (until every row delivered by receipt) | ${n(e.sms.notifications)} | ${n(e.sms.perSec)}/s | ${n(e.sms.firstDeliveryMs)} ms | campaign completed after ${e.sms.completionSeconds?.toFixed(1) ?? '-'} s (${n(e.sms.completionPerSec)}/s); p95 ${n(e.sms.latencyP95Ms.sms)} ms |
+| engine mix 50/50 | ${n(e.mix.notifications)} | ${n(e.mix.perSec)}/s | ${n(e.mix.firstDeliveryMs)} ms | email ${n(e.mix.byChannel.email?.perSec)}/s, SMS ${n(e.mix.byChannel.sms?.perSec)}/s (each over its own last delivery) |
+| DB-only ceiling (materializePage ${'→'} claimChunk ${'→'} recordOutcomes ${'→'} applyReceipts, ${r.dbCeiling.lanes} lanes, receipts by ${r.dbCeiling.receiptBatch}) | ${n(r.dbCeiling.notifications)} | ${n(r.dbCeiling.perSec)}/s | | statement time (s, summed over lanes): ${Object.entries(
+    r.dbCeiling.stageSeconds,
+  )
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')} |
+| naive email (one job per notification, one transaction per event) | ${n(r.naive.email?.notifications)} | ${n(r.naive.email?.perSec)}/s | | ground truth ${r.naive.email?.groundTruthOk ? 'clean' : 'NOT clean'} |
+| naive SMS (single-message requests, receipts one transaction each) | ${n(r.naive.sms?.notifications)} | ${n(r.naive.sms?.perSec)}/s | | ground truth ${r.naive.sms?.groundTruthOk ? 'clean' : 'NOT clean'} |
+
+Rate = delivered ÷ (last \`delivered_at\` − \`triggered_at\`), from the ledger; for SMS \`delivered_at\` is the receipt's time, so the SMS figure covers the whole path through the carrier's receipt. Ground truth (carrier-sim arrivals, lost/duplicated/unexpected): email ${e.email.groundTruth.lost}/${e.email.groundTruth.duplicated}/${e.email.groundTruth.unexpected}, SMS ${e.sms.groundTruth.lost}/${e.sms.groundTruth.duplicated}/${e.sms.groundTruth.unexpected}, mix ${e.mix.groundTruth.lost}/${e.mix.groundTruth.duplicated}/${e.mix.groundTruth.unexpected}.
+
+Peak RSS over the whole run: ${rssRows}. Redis used_memory (whole server, shared): start ${n(r.resources.redis.startUsedMb)} MB, peak ${n(r.resources.redis.peakUsedMb)} MB, end ${n(r.resources.redis.lastUsedMb)} MB.
+`;
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+
+export interface WatchedProcess {
+  name: string;
+  pid: number;
+}
+
+export interface ResourceSample {
+  /** ms since the sampler started */
+  t: number;
+  rssMb: Record<string, number>;
+  redisUsedMb: number | null;
+}
+
+export interface ResourceSummary {
+  samples: ResourceSample[];
+  /** Highest RSS seen per process, MB. */
+  peakRssMb: Record<string, number>;
+  redis: { peakUsedMb: number | null; lastUsedMb: number | null; startUsedMb: number | null };
+}
+
+export interface ResourceSampler {
+  /** Samples since the last mark, summarised (a phase of a benchmark). */
+  mark(): ResourceSummary;
+  stop(): Promise<ResourceSummary>;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Resident set size of a process in MB from /proc (Linux); null when unreadable or gone. */
+export function rssMbOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? round1(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function redisUsedMb(redis: Redis): Promise<number | null> {
+  try {
+    const info = await redis.info('memory');
+    const m = /used_memory:(\d+)/.exec(info);
+    return m ? round1(Number(m[1]) / 1024 / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function summarize(samples: ResourceSample[]): ResourceSummary {
+  const peakRssMb: Record<string, number> = {};
+  let peakRedis: number | null = null;
+  for (const s of samples) {
+    for (const [name, mb] of Object.entries(s.rssMb)) peakRssMb[name] = Math.max(peakRssMb[name] ?? 0, mb);
+    if (s.redisUsedMb !== null) peakRedis = Math.max(peakRedis ?? 0, s.redisUsedMb);
+  }
+  const withRedis = samples.filter((s) => s.redisUsedMb !== null);
+  return {
+    samples,
+    peakRssMb,
+    redis: {
+      peakUsedMb: peakRedis,
+      startUsedMb: withRedis[0]?.redisUsedMb ?? null,
+      lastUsedMb: withRedis.at(-1)?.redisUsedMb ?? null,
+    },
+  };
+}
+
+/**
+ * Samples the RSS of each watched process and Redis `used_memory` every `intervalMs` (Redis memory is
+ * the whole server's: other users of a shared Redis are included, so its start value is reported
+ * too). `processes` is read at each tick, so processes started later can be added to the array.
+ */
+export function startResourceSampler(opts: {
+  processes: WatchedProcess[];
+  redisUrl?: string | undefined;
+  intervalMs?: number;
+}): ResourceSampler {
+  const started = Date.now();
+  const redis = opts.redisUrl
+    ? new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true })
+    : null;
+  redis?.on('error', () => undefined);
+  const all: ResourceSample[] = [];
+  let markAt = 0;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const rssMb: Record<string, number> = {};
+      for (const p of opts.processes) {
+        const mb = rssMbOf(p.pid);
+        if (mb !== null) rssMb[p.name] = mb;
+      }
+      all.push({ t: Date.now() - started, rssMb, redisUsedMb: redis ? await redisUsedMb(redis) : null });
+    } finally {
+      busy = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), opts.intervalMs ?? 1_000);
+  timer.unref();
+  return {
+    mark() {
+      const out = summarize(all.slice(markAt));
+      markAt = all.length;
+      return out;
+    },
+    async stop() {
+      clearInterval(timer);
+      await tick();
+      redis?.disconnect();
+      return summarize(all);
+    },
+  };
+}

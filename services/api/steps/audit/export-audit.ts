@@ -1,0 +1,403 @@
+import { createHash } from 'node:crypto';
+import type { Response } from 'express';
+import type { Db } from '../../../../shared/store/db';
+import type { AuditExportQuery, AuditFilters } from '../../../../shared/api/audit.schema';
+import type { AuditRow } from '../../../../shared/audit/audit-event';
+import { appendAudit } from '../../../../shared/audit/append-audit';
+import { toSafeCsv, toSafeCsvFast, type CsvCell } from '../../../../shared/audit/safe-csv';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  bundleLine,
+  type BundleHeader,
+} from '../../../../shared/audit/audit-bundle';
+import type { AuditSigningKey } from '../../../../shared/audit/signing-key';
+import {
+  checkpointsBetween,
+  latestCheckpoint,
+  readHead,
+  writeCheckpoint,
+} from '../../../../shared/audit/write-checkpoint';
+import { GENESIS_HASH } from '../../../../shared/audit/audit-event';
+import { AppError } from '../../../../shared/errors';
+import {
+  fetchAuditProjection,
+  isUnfiltered,
+  matchingSeqBounds,
+  planAuditQuery,
+  type AuditPlan,
+} from './plan-audit-query';
+
+const BATCH_ROWS = 5_000; // rows per keyset query; two batches in memory at most, whatever the export's size
+
+export const CSV_COLUMNS = [
+  'seq',
+  'at',
+  'type',
+  'actor',
+  'incidentId',
+  'campaignId',
+  'notificationId',
+  'subscriberHash',
+  'contactMasked',
+  'carrier',
+  'channel',
+  'attempt',
+  'outcome',
+  'details',
+  'prevHash',
+  'hash',
+] as const;
+
+export interface ExportDeps {
+  db: Db;
+  key: () => Promise<AuditSigningKey>;
+  maxRows: number;
+}
+
+export interface ExportSummary {
+  format: AuditExportQuery['format'];
+  rows: number;
+  fromSeq: number;
+  toSeq: number;
+  truncated: boolean;
+  aborted: boolean;
+  bytes: number;
+  sha256: string;
+}
+
+/** Writes with backpressure; false once the client has gone. */
+class Sink {
+  private hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly res: Response) {}
+
+  get gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  async write(chunk: string): Promise<boolean> {
+    if (chunk.length === 0) return !this.gone;
+    if (this.gone) return false;
+    this.hash.update(chunk);
+    this.bytes += Buffer.byteLength(chunk);
+    if (this.res.write(chunk)) return true;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+    return !this.gone;
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * The export reads flat text, not parsed rows: `at` as epoch ms (no timestamp parsing) and `details`
+ * as JSON text (spliced in, never parsed and re-serialised). The NDJSON line is the AuditEvent of
+ * GET /v1/audit; the CSV row is its columns, through the formula-safe writer.
+ */
+const EXPORT_PROJECTION = `seq, date_part('epoch', at) * 1000 AS at_ms, type, actor, incident_id, campaign_id,
+  notification_id, subscriber_hash, contact_masked, carrier, channel, attempt, outcome,
+  details::text AS details, prev_hash, hash`;
+
+interface FlatRow {
+  seq: number;
+  at_ms: number;
+  type: string;
+  actor: string;
+  incident_id: number | null;
+  campaign_id: number | null;
+  notification_id: number | null;
+  subscriber_hash: string | null;
+  contact_masked: string | null;
+  carrier: string | null;
+  channel: string | null;
+  attempt: number | null;
+  outcome: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const isoOf = (ms: number) => new Date(Math.round(Number(ms))).toISOString();
+const str = JSON.stringify;
+
+function ndjsonLine(r: FlatRow): string {
+  return (
+    `{"seq":${Number(r.seq)},"at":"${isoOf(r.at_ms)}","type":${str(r.type)},"actor":${str(r.actor)}` +
+    `,"incidentId":${r.incident_id},"campaignId":${r.campaign_id},"notificationId":${r.notification_id}` +
+    `,"subscriberHash":${str(r.subscriber_hash)},"contactMasked":${str(r.contact_masked)}` +
+    `,"carrier":${str(r.carrier)},"channel":${str(r.channel)},"attempt":${r.attempt}` +
+    `,"outcome":${str(r.outcome)},"details":${r.details},"prevHash":${str(r.prev_hash)},"hash":${str(r.hash)}}\n`
+  );
+}
+
+function csvCells(r: FlatRow): CsvCell[] {
+  return [
+    Number(r.seq),
+    isoOf(r.at_ms),
+    r.type,
+    r.actor,
+    r.incident_id,
+    r.campaign_id,
+    r.notification_id,
+    r.subscriber_hash,
+    r.contact_masked,
+    r.carrier,
+    r.channel,
+    r.attempt,
+    r.outcome,
+    r.details,
+    r.prev_hash,
+    r.hash,
+  ];
+}
+
+function filtersOf(q: AuditExportQuery): AuditFilters {
+  const { format: _format, after: _after, ...filters } = q;
+  return filters;
+}
+
+/**
+ * GET /v1/audit/export: streams the filtered log as CSV (formula-safe), NDJSON, or a verifiable
+ * bundle, in keyset batches of BATCH_ROWS, so memory stays flat for ten million rows on PostgreSQL and
+ * PGlite alike. The export covers the log up to the head committed when it started, and is itself
+ * audited (`audit.exported`, with the SHA-256 of the bytes sent) once it ends.
+ */
+export async function exportAudit(
+  deps: ExportDeps,
+  q: AuditExportQuery,
+  res: Response,
+  actor: string,
+): Promise<ExportSummary> {
+  const filters = filtersOf(q);
+  const plan = await planAuditQuery(deps.db, filters);
+  const head = await readHead(deps.db);
+  const through = Math.min(plan.through ?? head.seq, head.seq);
+  const bounded: AuditPlan = { ...plan, through };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const sink = new Sink(res);
+  const record = (outcome: string, details: Record<string, unknown>) =>
+    deps.db.transaction((tx) =>
+      appendAudit(tx, [
+        {
+          type: 'audit.exported',
+          actor,
+          campaignId: filters.campaign ?? null,
+          incidentId: filters.incident ?? null,
+          outcome,
+          details: { format: q.format, filters, ...details },
+        },
+      ]),
+    );
+  let summary: ExportSummary;
+  try {
+    if (q.format === 'bundle') {
+      const segment = await bundleSegment(deps.db, bounded, head.seq, !isUnfiltered(filters));
+      if (segment.toSeq - segment.start.seq > deps.maxRows) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `this bundle would hold ${segment.toSeq - segment.start.seq} rows, more than EXPORT_MAX_ROWS (${deps.maxRows}); narrow the filters`,
+        );
+      }
+      res.status(200).set({
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `attachment; filename="audit-bundle-${stamp}.ndjson"`,
+        'x-audit-head-seq': String(head.seq),
+      });
+      summary = await streamBundle(deps, sink, segment, filters, actor);
+    } else {
+      res.status(200).set({
+        'content-type':
+          q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `attachment; filename="audit-${stamp}.${q.format}"`,
+        'x-audit-head-seq': String(head.seq),
+      });
+      summary = await streamRows(deps, sink, bounded, q, head.seq);
+    }
+  } catch (err) {
+    if (res.headersSent) await record('failed', { error: (err as Error).message, bytes: sink.bytes });
+    throw err;
+  }
+  // Recorded before the last byte goes out: whoever holds a complete export finds its audit event.
+  await record(summary.aborted ? 'aborted' : summary.truncated ? 'truncated' : 'complete', { ...summary });
+  if (!sink.gone) res.end();
+  return summary;
+}
+
+async function streamRows(
+  deps: ExportDeps,
+  sink: Sink,
+  plan: AuditPlan,
+  q: AuditExportQuery,
+  headSeq: number,
+): Promise<ExportSummary> {
+  let after = q.after ?? 0;
+  let rows = 0;
+  let truncated = false;
+  let aborted = false;
+  let first = 0;
+  const fetchAfter = (cursor: number, limit: number) =>
+    limit > 0
+      ? fetchAuditProjection<FlatRow>(deps.db, plan, cursor, limit, EXPORT_PROJECTION)
+      : Promise.resolve([] as FlatRow[]);
+  if (q.format === 'csv') await sink.write(toSafeCsv([], { header: CSV_COLUMNS }));
+  // The next batch is read while this one is formatted and written: the database and this process
+  // work at the same time.
+  let pending = fetchAfter(after, Math.min(BATCH_ROWS, deps.maxRows));
+  for (;;) {
+    const batch = await pending;
+    if (batch.length === 0) break;
+    if (first === 0) first = Number(batch[0]!.seq);
+    rows += batch.length;
+    after = Number(batch[batch.length - 1]!.seq);
+    const full = batch.length === BATCH_ROWS || rows === deps.maxRows;
+    pending = full ? fetchAfter(after, Math.min(BATCH_ROWS, deps.maxRows - rows)) : Promise.resolve([]);
+    let text = '';
+    if (q.format === 'csv') text = toSafeCsvFast(batch.map(csvCells));
+    else for (const r of batch) text += ndjsonLine(r);
+    if (!(await sink.write(text))) {
+      aborted = true;
+      await pending.catch(() => undefined);
+      break;
+    }
+  }
+  if (!aborted && rows >= deps.maxRows) truncated = (await fetchAfter(after, 1)).length > 0;
+  if (truncated) {
+    const note = `truncated after ${rows} rows (EXPORT_MAX_ROWS); export again with after=${after}`;
+    await sink.write(
+      q.format === 'csv'
+        ? toSafeCsv([[`# ${note}`]])
+        : `${JSON.stringify({ truncated: true, limit: deps.maxRows, nextCursor: after, note })}\n`,
+    );
+  }
+  return {
+    format: q.format,
+    rows,
+    fromSeq: first,
+    toSeq: rows > 0 ? after : headSeq,
+    truncated,
+    aborted,
+    bytes: sink.bytes,
+    sha256: sink.digest(),
+  };
+}
+
+interface BundleSegment {
+  start: { seq: number; hash: string };
+  toSeq: number;
+}
+
+/**
+ * The stretch of chain a bundle carries: from the last checkpoint before the first matching row (or
+ * genesis) to the last matching row (the head, without filters). Every row inside it goes in.
+ */
+async function bundleSegment(
+  db: Db,
+  plan: AuditPlan,
+  headSeq: number,
+  filtered: boolean,
+): Promise<BundleSegment> {
+  let firstSeq = 1;
+  let toSeq = plan.through ?? headSeq;
+  if (filtered) {
+    const b = await matchingSeqBounds(db, plan);
+    if (!b) return { start: { seq: 0, hash: GENESIS_HASH }, toSeq: 0 };
+    firstSeq = b.first;
+    toSeq = b.last;
+  }
+  const anchor = firstSeq > 1 ? await latestCheckpoint(db, firstSeq - 1) : null;
+  return { start: anchor ? { seq: anchor.seq, hash: anchor.hash } : { seq: 0, hash: GENESIS_HASH }, toSeq };
+}
+
+async function streamBundle(
+  deps: ExportDeps,
+  sink: Sink,
+  segment: BundleSegment,
+  filters: AuditFilters,
+  actor: string,
+): Promise<ExportSummary> {
+  const key = await deps.key();
+  const { start, toSeq } = segment;
+  let closing = null;
+  if (toSeq > start.seq) {
+    const last = await deps.db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE seq = $1', [toSeq]);
+    closing = await writeCheckpoint(deps.db, key, { seq: toSeq, hash: last.rows[0]!.hash });
+  }
+  const checkpoints = await checkpointsBetween(deps.db, start.seq, toSeq);
+  const keys = new Map<string, string>([[key.keyId, key.publicKeyPem]]);
+  for (const cp of checkpoints) keys.set(cp.keyId, cp.publicKey);
+  if (start.seq > 0) {
+    const anchor = await latestCheckpoint(deps.db, start.seq);
+    if (anchor) {
+      keys.set(anchor.keyId, anchor.publicKey);
+      checkpoints.unshift(anchor);
+    }
+  }
+  const header: BundleHeader = {
+    kind: 'header',
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    exportedAt: new Date().toISOString(),
+    exportedBy: actor,
+    start,
+    toSeq,
+    filters,
+    publicKeys: [...keys].map(([keyId, publicKey]) => ({ keyId, publicKey })),
+  };
+  let ok = await sink.write(bundleLine(header));
+  for (const cp of checkpoints) {
+    if (!ok) break;
+    const { publicKey: _pk, ...rest } = cp;
+    ok = await sink.write(bundleLine({ kind: 'checkpoint', ...rest }));
+  }
+  let after = start.seq;
+  let rows = 0;
+  let headHash = start.hash;
+  while (ok && after < toSeq) {
+    const batch = await deps.db.query<AuditRow>(
+      `SELECT * FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT ${BATCH_ROWS}`,
+      [after, toSeq],
+    );
+    if (batch.rows.length === 0) break;
+    let text = '';
+    for (const r of batch.rows) text += bundleLine({ kind: 'row', row: normalizeRow(r) });
+    rows += batch.rows.length;
+    const lastRow = batch.rows[batch.rows.length - 1]!;
+    after = Number(lastRow.seq);
+    headHash = lastRow.hash;
+    ok = await sink.write(text);
+  }
+  if (ok) ok = await sink.write(bundleLine({ kind: 'end', rows, headSeq: after, headHash }));
+  return {
+    format: 'bundle',
+    rows,
+    fromSeq: start.seq + 1,
+    toSeq,
+    truncated: false,
+    aborted: !ok,
+    bytes: sink.bytes,
+    sha256: sink.digest(),
+    ...(closing ? { closingCheckpoint: closing.seq } : {}),
+  } as ExportSummary;
+}
+
+/** The row exactly as hashed: ISO time, numbers as numbers. */
+function normalizeRow(r: AuditRow): AuditRow {
+  return {
+    ...r,
+    seq: Number(r.seq),
+    at: new Date(r.at).toISOString(),
+    incident_id: r.incident_id === null ? null : Number(r.incident_id),
+    campaign_id: r.campaign_id === null ? null : Number(r.campaign_id),
+    notification_id: r.notification_id === null ? null : Number(r.notification_id),
+  };
+}

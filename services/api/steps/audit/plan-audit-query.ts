@@ -1,0 +1,285 @@
+import type { Queryable } from '../../../../shared/store/db';
+import type { AuditFilters } from '../../../../shared/api/audit.schema';
+import type { AuditRow } from '../../../../shared/audit/audit-event';
+
+/**
+ * A filtered walk over the audit log in seq order, shared by the query page, the exports and the
+ * reports. A page costs the same on the first event and the ten-millionth:
+ *
+ * - The most selective filter drives the page through an index that ends in seq (001 and 020):
+ *   notification, subscriber, campaign (with type: campaign × type), incident, type, a failure
+ *   outcome, a person's or key's actions, a carrier. Only channel, common outcomes and worker actors
+ *   are left to a primary-key walk, and each of those matches a large share of the log. Each source is walked by row comparison, `(key…, seq) > (value…, after)`, inside a
+ *   LATERAL join: with a plain `key = $1` PostgreSQL knows the key is constant, drops it from the
+ *   order, and may walk the primary key filtering row by row — milliseconds when matches are spread
+ *   out, seconds when they all sit late in the log.
+ * - Time ranges become seq ranges: `at` never goes backwards along seq (append-audit.ts, enforced by
+ *   the audit_head trigger), so a binary search over the primary key finds the bounds.
+ * - An incident is its campaigns' rows plus its own campaign-less events; a subscriber is the rows
+ *   carrying its hash plus the rows of its notifications that do not (receipts know only the
+ *   notification). Several sources are merged by seq.
+ */
+export interface AuditPlan {
+  /** Rows with seq > afterFloor (time range lower bound). */
+  afterFloor: number;
+  /** Rows with seq <= through (time range upper bound, or the head when an export started). */
+  through: number | null;
+  /** Conditions every row must meet besides its source's, with their parameters from $1. */
+  conds: string[];
+  params: unknown[];
+  /** Indexed sources, merged by seq; empty: walk the primary key with `conds`. */
+  sources: Source[];
+  /** True when the filter can match nothing. */
+  empty: boolean;
+}
+
+type KeyColumn =
+  | 'notification_id'
+  | 'subscriber_hash'
+  | 'campaign_id'
+  | 'incident_id'
+  | 'type'
+  | 'outcome'
+  | 'actor'
+  | 'carrier';
+
+interface Source {
+  /** The index key before seq: one column, or campaign_id and type. */
+  keys: KeyColumn[];
+  /** One tuple per walk (e.g. one per campaign of an incident). */
+  tuples: (number | string)[][];
+  /** Conditions of this source only; literal, so partial indexes match them. */
+  extra: string[];
+}
+
+/** Outcomes too common to be worth an index entry (migration 020, audit_log_outcome_rare). */
+const COMMON_OUTCOMES_SQL = `outcome NOT IN ('accepted', 'delivered')`;
+const COMMON_OUTCOMES = new Set(['accepted', 'delivered']);
+/** Actors with few events each (people, API keys), indexed by audit_log_actor_person. */
+const PERSON_ACTOR_SQL = `actor NOT LIKE 'worker:%'`;
+const TEXT_KEYS = new Set<KeyColumn>(['subscriber_hash', 'type', 'outcome', 'actor', 'carrier']);
+
+const AUDIT_COLUMNS = `seq, at, type, actor, incident_id, campaign_id, notification_id, subscriber_hash,
+  contact_masked, carrier, channel, attempt, outcome, details, prev_hash, hash`;
+
+/** First seq whose row (and every later row) has `at` >= t; max(seq)+1 when there is none. */
+const SEQ_AT_OR_AFTER_SQL = `WITH RECURSIVE b(lo, hi) AS (
+    SELECT COALESCE((SELECT min(seq) FROM audit_log), 1), COALESCE((SELECT max(seq) FROM audit_log), 0) + 1
+  UNION ALL
+    SELECT CASE WHEN p.ok THEN b.lo ELSE (b.lo + b.hi) / 2 + 1 END,
+           CASE WHEN p.ok THEN (b.lo + b.hi) / 2 ELSE b.hi END
+      FROM b CROSS JOIN LATERAL (
+        SELECT COALESCE((SELECT l.at >= $1::timestamptz FROM audit_log l
+                          WHERE l.seq >= (b.lo + b.hi) / 2 ORDER BY l.seq LIMIT 1), true) AS ok) p
+     WHERE b.lo < b.hi)
+SELECT lo FROM b WHERE lo >= hi`;
+
+export async function seqAtOrAfter(db: Queryable, time: string): Promise<number> {
+  const r = await db.query<{ lo: number }>(SEQ_AT_OR_AFTER_SQL, [time]);
+  return Number(r.rows[0]?.lo ?? 1);
+}
+
+export function isUnfiltered(f: AuditFilters): boolean {
+  return Object.values(f).every((v) => v === undefined);
+}
+
+export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<AuditPlan> {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  let afterFloor = 0;
+  let through: number | null = null;
+  let empty = false;
+  if (f.from) afterFloor = (await seqAtOrAfter(db, f.from)) - 1;
+  if (f.to) {
+    through = (await seqAtOrAfter(db, f.to)) - 1;
+    if (through <= afterFloor) empty = true;
+  }
+
+  const incidentCampaigns =
+    f.incident === undefined
+      ? []
+      : (
+          await db.query<{ id: number }>('SELECT id FROM campaigns WHERE incident_id = $1 ORDER BY id', [
+            f.incident,
+          ])
+        ).rows.map((r) => Number(r.id));
+  const subscriberNotifications = f.subscriber
+    ? (
+        await db.query<{ id: number }>(
+          `SELECT DISTINCT notification_id AS id FROM audit_log
+            WHERE subscriber_hash = $1 AND notification_id IS NOT NULL`,
+          [f.subscriber],
+        )
+      ).rows
+        .map((r) => Number(r.id))
+        .sort((a, b) => a - b)
+    : [];
+
+  // The driver, in order of selectivity; every other filter becomes a condition.
+  const one = (keys: KeyColumn[], tuple: (number | string)[], extra: string[] = []): Source => ({
+    keys,
+    tuples: [tuple],
+    extra,
+  });
+  let sources: Source[] = [];
+  const driven = new Set<keyof AuditFilters>();
+  if (f.notification !== undefined) {
+    sources = [one(['notification_id'], [f.notification])];
+    driven.add('notification');
+  } else if (f.subscriber) {
+    sources = [
+      one(['subscriber_hash'], [f.subscriber]),
+      {
+        keys: ['notification_id'],
+        tuples: subscriberNotifications.map((n) => [n]),
+        extra: ['subscriber_hash IS NULL'],
+      },
+    ];
+    driven.add('subscriber');
+  } else if (f.campaign !== undefined) {
+    sources = [
+      f.type ? one(['campaign_id', 'type'], [f.campaign, f.type]) : one(['campaign_id'], [f.campaign]),
+    ];
+    driven.add('campaign');
+    if (f.type) driven.add('type');
+    if (f.incident !== undefined) {
+      if (!incidentCampaigns.includes(f.campaign)) empty = true;
+      driven.add('incident');
+    }
+  } else if (f.incident !== undefined) {
+    sources = [
+      {
+        keys: f.type ? ['campaign_id', 'type'] : ['campaign_id'],
+        tuples: incidentCampaigns.map((c) => (f.type ? [c, f.type] : [c])),
+        extra: [],
+      },
+      one(['incident_id'], [f.incident], ['campaign_id IS NULL']),
+    ];
+    driven.add('incident');
+  } else if (f.type) {
+    sources = [one(['type'], [f.type])];
+    driven.add('type');
+  } else if (f.outcome && !COMMON_OUTCOMES.has(f.outcome)) {
+    sources = [one(['outcome'], [f.outcome], [COMMON_OUTCOMES_SQL])];
+    driven.add('outcome');
+  } else if (f.actor && !f.actor.startsWith('worker:')) {
+    sources = [one(['actor'], [f.actor], [PERSON_ACTOR_SQL])];
+    driven.add('actor');
+  } else if (f.carrier) {
+    sources = [one(['carrier'], [f.carrier])];
+    driven.add('carrier');
+  }
+
+  if (f.notification !== undefined && !driven.has('notification'))
+    conds.push(`notification_id = ${p(f.notification)}`);
+  if (f.subscriber && !driven.has('subscriber'))
+    conds.push(
+      `(subscriber_hash = ${p(f.subscriber)} OR (subscriber_hash IS NULL AND notification_id = ANY(${p(subscriberNotifications)}::bigint[])))`,
+    );
+  if (f.campaign !== undefined && !driven.has('campaign')) conds.push(`campaign_id = ${p(f.campaign)}`);
+  if (f.incident !== undefined && !driven.has('incident'))
+    conds.push(
+      `(campaign_id = ANY(${p(incidentCampaigns)}::bigint[]) OR (campaign_id IS NULL AND incident_id = ${p(f.incident)}))`,
+    );
+  if (f.type && !driven.has('type')) conds.push(`type = ${p(f.type)}`);
+  if (f.outcome && !driven.has('outcome')) conds.push(`outcome = ${p(f.outcome)}`);
+  if (f.carrier && !driven.has('carrier')) conds.push(`carrier = ${p(f.carrier)}`);
+  if (f.channel) conds.push(`channel = ${p(f.channel)}`);
+  if (f.actor && !driven.has('actor')) conds.push(`actor = ${p(f.actor)}`);
+  return { afterFloor, through, conds, params, sources: sources.filter((s) => s.tuples.length > 0), empty };
+}
+
+/**
+ * The SQL of a walk: rows matching the plan within the seq window, `limit` of them, in `dir` order.
+ * `columns` is what the index walks carry; `projection` what the query returns from them.
+ */
+function walkSql(
+  plan: AuditPlan,
+  after: number,
+  limit: number,
+  dir: 'ASC' | 'DESC',
+  columns: string,
+  projection = columns,
+): { sql: string; params: unknown[] } {
+  const params = [...plan.params];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const lo = p(Math.max(after, plan.afterFloor));
+  const hi = p(plan.through ?? Number.MAX_SAFE_INTEGER);
+  const lim = p(limit);
+  if (plan.sources.length === 0) {
+    const where = [...plan.conds, `seq > ${lo}`, `seq <= ${hi}`];
+    return {
+      sql: `SELECT ${projection} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${dir} LIMIT ${lim}`,
+      params,
+    };
+  }
+  // Row comparisons, not `key = k.v1`: the key then is not a known constant, so only its index yields
+  // the order asked for, and the planner cannot fall back on the primary key.
+  const branches = plan.sources.map((s) => {
+    const vars = s.keys.map((_, i) => `k.v${i + 1}`);
+    const arrays = s.keys.map(
+      (key, i) => `${p(s.tuples.map((t) => t[i]))}::${TEXT_KEYS.has(key) ? 'text' : 'bigint'}[]`,
+    );
+    const key = s.keys.join(', ');
+    const where = [
+      ...s.keys.map((k) => `${k} IS NOT NULL`),
+      `(${key}, seq) > (${vars.join(', ')}, ${lo})`,
+      `(${key}, seq) <= (${vars.join(', ')}, ${hi})`,
+      ...s.extra,
+      ...plan.conds,
+    ];
+    return `(SELECT x.* FROM unnest(${arrays.join(', ')}) AS k(${vars.map((_, i) => `v${i + 1}`).join(', ')})
+      CROSS JOIN LATERAL (SELECT ${columns} FROM audit_log WHERE ${where.join(' AND ')}
+        ORDER BY ${s.keys.map((k) => `${k} ${dir}`).join(', ')}, seq ${dir} LIMIT ${lim}) x)`;
+  });
+  return {
+    sql: `SELECT ${projection} FROM (${branches.join(' UNION ALL ')}) u ORDER BY seq ${dir} LIMIT ${lim}`,
+    params,
+  };
+}
+
+/** One page of rows in seq order after `after` (exclusive), at most `limit`. */
+export async function fetchAuditRows(
+  db: Queryable,
+  plan: AuditPlan,
+  after: number,
+  limit: number,
+): Promise<AuditRow[]> {
+  if (plan.empty) return [];
+  const q = walkSql(plan, after, limit, 'ASC', AUDIT_COLUMNS);
+  return (await db.query<AuditRow>(q.sql, q.params)).rows;
+}
+
+/** Like fetchAuditRows, returning `projection` (SQL over the audit_log columns) instead of whole rows. */
+export async function fetchAuditProjection<R>(
+  db: Queryable,
+  plan: AuditPlan,
+  after: number,
+  limit: number,
+  projection: string,
+): Promise<R[]> {
+  if (plan.empty) return [];
+  const q = walkSql(plan, after, limit, 'ASC', AUDIT_COLUMNS, projection);
+  return (await db.query<R>(q.sql, q.params)).rows;
+}
+
+/** The first and last seq the plan matches (within its window), or null when it matches nothing. */
+export async function matchingSeqBounds(
+  db: Queryable,
+  plan: AuditPlan,
+): Promise<{ first: number; last: number } | null> {
+  if (plan.empty) return null;
+  const a = walkSql(plan, 0, 1, 'ASC', 'seq');
+  const first = (await db.query<{ seq: number }>(a.sql, a.params)).rows[0];
+  if (!first) return null;
+  const d = walkSql(plan, 0, 1, 'DESC', 'seq');
+  const last = (await db.query<{ seq: number }>(d.sql, d.params)).rows[0];
+  return { first: Number(first.seq), last: Number(last?.seq ?? first.seq) };
+}

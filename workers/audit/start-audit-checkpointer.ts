@@ -1,0 +1,61 @@
+import type { Db } from '../../shared/store/db';
+import type { Logger } from '../../shared/logger';
+import type { AuditSigningKey } from '../../shared/audit/signing-key';
+import { writeCheckpointIfDue, type CheckpointPolicy } from '../../shared/audit/write-checkpoint';
+
+export interface AuditCheckpointerDeps {
+  db: Db;
+  key: AuditSigningKey;
+  policy: CheckpointPolicy;
+  logger: Logger;
+  /** How often to look at the head, in ms. @defaultValue 1000 (or the policy's seconds, if shorter) */
+  pollMs?: number;
+}
+
+export interface RunningCheckpointer {
+  /** Looks once now (tests, shutdown); resolves to the seq signed, if any. */
+  tick(): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_POLL_MS = 1_000; // two primary-key reads a second: cheap next to the appends it covers
+
+/**
+ * Signs an audit checkpoint every `policy.every` events or `policy.seconds` seconds (Ed25519 over
+ * {seq, hash, time}). Any number of processes may run one: a checkpoint per seq is kept once.
+ */
+export function startAuditCheckpointer(deps: AuditCheckpointerDeps): RunningCheckpointer {
+  const log = deps.logger.child({ stage: 'audit-checkpointer', keyId: deps.key.keyId });
+  const pollMs = Math.min(deps.pollMs ?? DEFAULT_POLL_MS, deps.policy.seconds * 1000);
+  let running: Promise<number | null> | null = null;
+  let failing = false;
+
+  const tick = (): Promise<number | null> => {
+    running ??= writeCheckpointIfDue(deps.db, deps.key, deps.policy)
+      .then((cp) => {
+        if (failing) log.info('audit checkpoints are being written again');
+        failing = false;
+        if (cp) log.debug({ seq: cp.seq }, 'audit checkpoint signed');
+        return cp?.seq ?? null;
+      })
+      .catch((err: Error) => {
+        if (!failing) log.warn({ err: err.message }, 'audit checkpoint failed; will retry');
+        failing = true;
+        return null;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+
+  const timer = setInterval(() => void tick(), pollMs);
+  timer.unref();
+  return {
+    tick,
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
