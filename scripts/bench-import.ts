@@ -38,8 +38,13 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     formats: { type: 'string', default: 'ndjson,csv' },
     json: { type: 'boolean', default: false },
+    // Extra node flags for the api process, e.g. --api-node-options=--max-old-space-size=192
+    'api-node-options': { type: 'string', default: '' },
   },
 });
+const API_NODE_FLAGS = values['api-node-options'].split(' ').filter(Boolean);
+// A million NDJSON rows are ~300 MB, over the 256 MiB default of BULK_MAX_BYTES: the bench raises it.
+const BULK_MAX_BYTES = String(2 ** 30);
 const ROWS = Number(values.rows);
 const FORMATS = [...values.formats.split(','), ...(values.json ? ['json'] : [])] as PopulationFileFormat[];
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -53,6 +58,10 @@ if (!DATABASE_URL || !REDIS_URL) {
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bd-bench-import-'));
 const prefix = `bench-import-${process.pid}`;
+// The api's PostgreSQL backends carry this name, so their CPU time can be read from /proc.
+const appName = prefix;
+const apiDatabaseUrl = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}application_name=${appName}`;
+const CLOCK_TICKS_PER_SEC = 100; // getconf CLK_TCK on Linux
 const adminKey = `bd_bench_${randomBytes(18).toString('hex')}`;
 
 const population = (seed: number): PopulationOptions => ({ count: ROWS, seed, repeatNumbers: true });
@@ -110,14 +119,61 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; null once it is gone. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU used by the api's PostgreSQL backends while `run` runs (WAL writer and checkpointer excluded). */
+async function backendCpu<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+      appName,
+    ]);
+    for (const { pid } of r.rows) {
+      const t = cpuSeconds(pid);
+      if (t === null) continue;
+      if (!first.has(pid)) first.set(pid, t);
+      last.set(pid, t);
+    }
+  };
+  await sample();
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample, () => undefined);
+  }, 200);
+  try {
+    const value = await run();
+    clearInterval(timer);
+    await sampling;
+    await sample();
+    let seconds = 0;
+    for (const [pid, t] of last) seconds += t - (first.get(pid) ?? t);
+    return { value, seconds };
+  } finally {
+    clearInterval(timer);
+    await c.end();
+  }
+}
+
 async function startApi(): Promise<Api> {
   const port = await freePort();
   // One node process (no tsx wrapper), so /proc/<pid> is the api itself.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
+  const proc = spawn(process.execPath, [...API_NODE_FLAGS, '--import', 'tsx', 'services/api/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
-      DATABASE_URL,
+      DATABASE_URL: apiDatabaseUrl,
       DATABASE_SCHEMA: SCHEMA,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
@@ -127,6 +183,7 @@ async function startApi(): Promise<Api> {
       ADMIN_API_KEY: adminKey,
       RUN_WORKERS: 'false',
       DATA_DIR: dir,
+      BULK_MAX_BYTES,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -156,6 +213,9 @@ interface Run {
   ms: number;
   peakRssMb: number;
   baseRssMb: number;
+  apiCpuSec: number;
+  dbCpuSec: number;
+  load: number;
   result: ImportResult;
 }
 
@@ -163,6 +223,8 @@ interface Run {
 async function importFile(api: Api, file: string, format: PopulationFileFormat, label: string): Promise<Run> {
   const bytes = statSync(file).size;
   const pid = api.proc.pid!;
+  const load = os.loadavg()[0]!;
+  const apiCpu0 = cpuSeconds(pid) ?? 0;
   const baseRssMb = rssMb(pid);
   let peak = baseRssMb;
   const sampler = setInterval(() => {
@@ -174,7 +236,28 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
   );
   bar.start(bytes, 0, { rss: Math.round(baseRssMb) });
   const t0 = performance.now();
-  const result = await new Promise<ImportResult>((resolve, reject) => {
+  const { value: result, seconds: dbCpuSec } = await backendCpu(() =>
+    post(api, file, format, bytes, bar, () => peak),
+  );
+  const ms = performance.now() - t0;
+  const apiCpuSec = (cpuSeconds(pid) ?? apiCpu0) - apiCpu0;
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMb(pid));
+  bar.update(bytes, { rss: Math.round(peak) });
+  bar.stop();
+  return { label, format, bytes, ms, peakRssMb: peak, baseRssMb, apiCpuSec, dbCpuSec, load, result };
+}
+
+/** Streams the file to the bulk endpoint; resolves with the answer. */
+function post(
+  api: Api,
+  file: string,
+  format: PopulationFileFormat,
+  bytes: number,
+  bar: SingleBar,
+  peak: () => number,
+): Promise<ImportResult> {
+  return new Promise<ImportResult>((resolve, reject) => {
     const req = request(
       `${api.url}/v1/subscribers/bulk`,
       {
@@ -200,16 +283,10 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
     let sent = 0;
     src.on('data', (c) => {
       sent += c.length;
-      bar.update(sent, { rss: Math.round(peak) });
+      bar.update(sent, { rss: Math.round(peak()) });
     });
     src.pipe(req);
   });
-  const ms = performance.now() - t0;
-  clearInterval(sampler);
-  peak = Math.max(peak, rssMb(pid));
-  bar.update(bytes, { rss: Math.round(peak) });
-  bar.stop();
-  return { label, format, bytes, ms, peakRssMb: peak, baseRssMb, result };
 }
 
 async function dropSchema(): Promise<void> {
@@ -259,18 +336,26 @@ try {
   const loadAfter = os.loadavg()[0]!;
   const cpu = os.cpus();
   const lines = [
-    `Command: \`DATABASE_URL=… REDIS_URL=… npx tsx scripts/bench-import.ts --rows ${ROWS}${values.formats !== 'ndjson,csv' ? ` --formats ${values.formats}` : ''}\``,
+    `Command: \`DATABASE_URL=… REDIS_URL=… npx tsx scripts/bench-import.ts ${process.argv.slice(2).join(' ')}\``,
+    `The api: \`node ${[...API_NODE_FLAGS, '--import tsx services/api/main.ts'].join(' ')}\`, BULK_MAX_BYTES=${BULK_MAX_BYTES}.`,
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, PostgreSQL ${await pgVersion()} ` +
       `(shared, default settings), load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after.`,
     '',
-    '| measure | rows | time | rows/s | api RSS peak (start) | result |',
-    '|---|---|---|---|---|---|',
-    `| synthetic generation (in process) | ${fmt(ROWS)} | | ${fmt(gen.rowsPerSec)} (with defects ${fmt(gen.mixRowsPerSec)}) | | |`,
-    ...runs.map(
-      (r) =>
-        `| ${r.label} (${(r.bytes / 2 ** 20).toFixed(0)} MB) | ${fmt(r.result.rows)} | ${(r.ms / 1000).toFixed(1)} s | ${fmt(rate(r.result.rows, r.ms))} | ${Math.round(r.peakRssMb)} MB (${Math.round(r.baseRssMb)} MB) | ${fmt(r.result.accepted)} new, ${fmt(r.result.updated)} updated, ${fmt(r.result.unchanged)} unchanged, ${fmt(r.result.rejected)} refused${r.result.complete ? '' : ' (incomplete)'} |`,
-    ),
+    '| import | rows | wall time | rows/s | api CPU/row → one core | PostgreSQL CPU/row → one core | api RSS peak (at start) | load | result |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map((r) => {
+      const n = r.result.rows;
+      const us = (sec: number) => `${((sec * 1e6) / n).toFixed(1)} µs → ${fmt(Math.round(n / sec))}/s`;
+      return (
+        `| ${r.label} (${(r.bytes / 2 ** 20).toFixed(0)} MB) | ${fmt(n)} | ${(r.ms / 1000).toFixed(1)} s | ${fmt(rate(n, r.ms))} | ` +
+        `${us(r.apiCpuSec)} | ${us(r.dbCpuSec)} | ${Math.round(r.peakRssMb)} MB (${Math.round(r.baseRssMb)} MB) | ${r.load.toFixed(1)} | ` +
+        `${fmt(r.result.accepted)} new, ${fmt(r.result.updated)} updated, ${fmt(r.result.unchanged)} unchanged, ` +
+        `${fmt(r.result.rejected)} refused${r.result.complete ? '' : ' (incomplete)'} |`
+      );
+    }),
+    '',
+    `Synthetic generation, in process: ${fmt(gen.rowsPerSec)} subscribers/s (${fmt(gen.mixRowsPerSec)}/s with defects), ${fmt(ROWS)} rows.`,
   ];
   console.log(`\n${lines.join('\n')}`);
 } finally {

@@ -5,7 +5,8 @@ import { writeCheckpointIfDue, type CheckpointPolicy } from '../../shared/audit/
 
 export interface AuditCheckpointerDeps {
   db: Db;
-  key: AuditSigningKey;
+  /** The signing key, or how to load it (loadSigningKey from config), so wiring stays synchronous. */
+  key: AuditSigningKey | (() => Promise<AuditSigningKey>);
   policy: CheckpointPolicy;
   logger: Logger;
   /** How often to look at the head, in ms. @defaultValue 1000 (or the policy's seconds, if shorter) */
@@ -25,13 +26,19 @@ const DEFAULT_POLL_MS = 1_000; // two primary-key reads a second: cheap next to 
  * {seq, hash, time}). Any number of processes may run one: a checkpoint per seq is kept once.
  */
 export function startAuditCheckpointer(deps: AuditCheckpointerDeps): RunningCheckpointer {
-  const log = deps.logger.child({ stage: 'audit-checkpointer', keyId: deps.key.keyId });
+  const log = deps.logger.child({ stage: 'audit-checkpointer' });
   const pollMs = Math.min(deps.pollMs ?? DEFAULT_POLL_MS, deps.policy.seconds * 1000);
+  const keyOnce = typeof deps.key === 'function' ? deps.key() : Promise.resolve(deps.key);
+  keyOnce.then(
+    (k) => log.info({ keyId: k.keyId }, 'audit checkpoints signed with this key'),
+    (err: Error) => log.error({ err: err.message }, 'audit signing key unusable: no checkpoints'),
+  );
   let running: Promise<number | null> | null = null;
   let failing = false;
 
   const tick = (): Promise<number | null> => {
-    running ??= writeCheckpointIfDue(deps.db, deps.key, deps.policy)
+    running ??= keyOnce
+      .then((key) => writeCheckpointIfDue(deps.db, key, deps.policy))
       .then((cp) => {
         if (failing) log.info('audit checkpoints are being written again');
         failing = false;

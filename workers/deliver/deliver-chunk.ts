@@ -129,6 +129,16 @@ function prepare(
  * transaction → re-queue transient failures on their own with backoff.
  */
 export async function deliverChunk(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult> {
+  // Claim only when the channel can send now, so a claim's lease is not spent waiting for the pool.
+  const release = await deps.adapters[job.channel].admit?.();
+  try {
+    return await deliverAdmitted(job, deps);
+  } finally {
+    release?.();
+  }
+}
+
+async function deliverAdmitted(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult> {
   const batcher = deps.batcher ?? ledgerBatcherFor(deps.db);
   const claim = await batcher.run(
     claimChunkUnit({ campaignId: job.campaignId, ids: job.ids, leaseMs: deps.leaseMs, actor: deps.actor }),

@@ -22,6 +22,13 @@ export type BatchOutcome =
 export interface ChannelAdapter {
   readonly channel: Channel;
   send(carrier: string, messages: readonly OutboundMessage[]): Promise<BatchOutcome>;
+  /**
+   * Waits for room for one more chunk in flight (claim → send → record) and returns its release.
+   * A channel whose transport is narrow (a few pooled SMTP connections) admits only what it can send
+   * well within a claim's lease; without it, chunks claimed by every concurrent job queue behind the
+   * pool until their leases expire and the reconciler takes them over. Absent: no limit.
+   */
+  admit?(): Promise<() => void>;
   /** Asks the receiving side whether a message with this key arrived (crash recovery). */
   hasArrived(key: string): Promise<boolean>;
   close(): Promise<void>;

@@ -29,8 +29,45 @@ export function classifySmtpError(err: unknown): { transient: boolean; code: str
   return { transient: true, code: code.toLowerCase(), reason: (e.message ?? code).slice(0, 200) };
 }
 
-/** Email through a pooled nodemailer transport with deterministic Message-IDs. */
+/** A counting semaphore: `acquire` resolves with a release function once one of `size` slots is free. */
+export function createSlots(size: number): { acquire(): Promise<() => void>; readonly waiting: number } {
+  let free = size;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve(once(release));
+      }
+      return new Promise((resolve) => queue.push(() => resolve(once(release))));
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
+}
+
+/**
+ * Email through a pooled nodemailer transport with deterministic Message-IDs. Chunks in flight per
+ * process are limited to what the pool keeps busy (half a chunk per connection, at least two): one
+ * chunk's sends saturate the pool, a second keeps it busy while the first records.
+ */
 export function createEmailChannel(opts: EmailChannelOptions): ChannelAdapter {
+  const slots = createSlots(Math.max(2, Math.ceil(opts.poolSize / 2)));
   const transport = nodemailer.createTransport({
     pool: true,
     host: opts.host,
@@ -88,6 +125,7 @@ export function createEmailChannel(opts: EmailChannelOptions): ChannelAdapter {
       await Promise.all(lanes);
       return { kind: 'results', outcomes };
     },
+    admit: () => slots.acquire(),
     hasArrived: (key) => opts.lookup.hasArrived(key.replace(/^<|>$/g, '')),
     async close() {
       transport.close();

@@ -35,6 +35,10 @@ export function createSmsChannel(opts: SmsChannelOptions): ChannelAdapter {
   const pool = new Pool(opts.baseUrl, {
     connections: opts.connections,
     pipelining: 1,
+    // Retire idle sockets well before the gateway does (whatever its Keep-Alive hint), so a batch is
+    // never written into a connection the server is closing (UND_ERR_SOCKET, a wasted attempt).
+    keepAliveTimeout: 2_000,
+    keepAliveMaxTimeout: 2_000,
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
   });
