@@ -18,7 +18,8 @@
  *   --small N         first N subscribers: email, mix, raw SMTP     [12000]
  *   --naive N         first N subscribers for the naive baseline    [3000]
  *   --workers N       worker processes                              [2]
- *   --quiet-load X    before each phase wait (≤ 10 min) for a 1-minute load average below X
+ *   --quiet-load X    before each phase wait for a 1-minute load average below X ...
+ *   --quiet-wait S    ... but at most S seconds per phase, then measure anyway   [180]
  *   --env KEY=VALUE   extra configuration for the stack's processes (repeatable)
  *   --no-write        do not touch BENCHMARKS.md
  */
@@ -72,6 +73,7 @@ const { values } = parseArgs({
     naive: { type: 'string', default: '3000' },
     workers: { type: 'string', default: '2' },
     'quiet-load': { type: 'string' },
+    'quiet-wait': { type: 'string', default: '180' },
     env: { type: 'string', multiple: true },
     'no-write': { type: 'boolean', default: false },
   },
@@ -81,6 +83,7 @@ const SMALL = Number(values.small);
 const NAIVE = Number(values.naive);
 const WORKERS = Number(values.workers);
 const QUIET_LOAD = values['quiet-load'] ? Number(values['quiet-load']) : null;
+const QUIET_WAIT_MS = Number(values['quiet-wait']) * 1000;
 const extraEnv = Object.fromEntries(
   (values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
@@ -93,7 +96,7 @@ const log = (line: string) => console.error(line); // stdout carries the JSON
 
 const loads: Record<string, number[]> = {};
 async function quietMoment(phase: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
+  const deadline = Date.now() + QUIET_WAIT_MS;
   while (QUIET_LOAD !== null && os.loadavg()[0]! > QUIET_LOAD && Date.now() < deadline) {
     log(`  waiting for a quiet machine before ${phase}: load ${os.loadavg()[0]!.toFixed(2)} > ${QUIET_LOAD}`);
     await new Promise((r) => setTimeout(r, 15_000));

@@ -17,8 +17,9 @@ import { faultsInput, type FaultsInput } from '../../services/carrier-sim/faults
  *   ]
  * }
  *
- * Each step fires once, at exactly one of: `atMs` after the trigger, `atProgress` (share of all
- * notifications terminal, 0..1), or `afterPreviousMs` after the step before it fired. Its `faults` is
+ * A worked example: scripts/loadtest/example-scenario.json. Steps fire once each, in order, at
+ * exactly one of: `atMs` after the trigger, `atProgress` (share of all notifications terminal, 0..1),
+ * or `afterPreviousMs` after the step before it fired. A step's `faults` is
  * a whole `PUT /faults` body (services/carrier-sim/faults.schema.ts): it replaces every profile, so a
  * step that should keep an earlier fault repeats it. `{}` is the carriers' defaults. After the run
  * the profiles go back to the base (`{}`, or submission limits lifted with --lift-limits).

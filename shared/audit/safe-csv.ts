@@ -36,7 +36,8 @@ export function toSafeCsv(
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
-function csvCell(v: CsvCell): string {
+/** One cell as `toSafeCsv` writes it (null empty, numbers as numbers, strings neutralised and quoted). */
+export function csvCell(v: CsvCell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';

@@ -41,7 +41,7 @@ beforeAll(async () => {
   op = as('operator', stack.apiUrl);
   op2 = as('operator2', stack.apiUrl);
   await seedSubscribers(stack.testDb.db, { count: 90, seed: 17, carriers });
-});
+}, 120_000); // PGlite start and migrations are slow on a loaded machine
 afterEach(async () => {
   await putFaults({});
 });

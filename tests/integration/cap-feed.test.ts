@@ -17,7 +17,7 @@ let kolkata: ApiWithSink;
 beforeAll(async () => {
   w = await startApiWithSink('capfeed');
   kolkata = await startApiWithSink('capfeedist', { REGULATORY_TIME_ZONE: 'Asia/Kolkata' });
-});
+}, 120_000); // PGlite start and migrations are slow on a loaded machine
 afterAll(async () => {
   await w?.close();
   await kolkata?.close();

@@ -143,5 +143,5 @@ describe.runIf(Boolean(databaseUrl()))('a worker process killed between a send a
     const rows = await ledgerOf(stack.testDb.db, id);
     expect(rows.every((r) => r.state === 'delivered')).toBe(true);
     expectExactlyOnce(id, rows, await arrivalsOf(stack.simUrl, id));
-  });
+  }, 180_000);
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   w = await startApiWithSink('incidentapi');
   op = as('operator', w.url);
   auditor = as('auditor', w.url);
-});
+}, 120_000); // PGlite start and migrations are slow on a loaded machine
 afterAll(async () => {
   await w?.close();
 });
@@ -209,7 +209,7 @@ describe('GET /v1/incidents/:id/timeline', () => {
     } finally {
       await extra.close();
     }
-  });
+  }, 120_000);
 
   it('legacy, report sent now → report met, customer notices wait 7 full business days', async () => {
     const inc = await newIncident({ regime: 'legacy' });

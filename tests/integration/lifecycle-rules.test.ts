@@ -24,7 +24,7 @@ beforeAll(async () => {
   op = as('operator', w.url);
   op2 = as('operator2', w.url);
   await seedSubscribers(w.api.deps.db, { count: 30, seed: 5, carriers });
-});
+}, 120_000); // PGlite start and migrations are slow on a loaded machine
 afterAll(async () => {
   await w?.close();
 });

@@ -324,9 +324,9 @@ describe('audit bundle: offline verification', () => {
           expect(v.firstBadSeq, `${v.reason}; ops ${JSON.stringify(ops)}`).toBe(expected);
         },
       ),
-      { seed: seedFor('naive tampering'), numRuns: 1500 },
+      { seed: seedFor('naive tampering'), numRuns: 200 },
     );
-  }, 900_000);
+  }, 120_000);
 
   it('bundle → a well-formed forged row inserted before or after a genuine one → fails at the forged row', async () => {
     await fc.assert(
@@ -344,11 +344,11 @@ describe('audit bundle: offline verification', () => {
           expect(v.firstBadSeq, v.reason ?? '').toBe(before ? seq : seq + 1);
         },
       ),
-      { seed: seedFor('forged insertion'), numRuns: 600 },
+      { seed: seedFor('forged insertion'), numRuns: 100 },
     );
-  }, 900_000);
+  }, 120_000);
 
-  it('bundle → a suffix rewritten with recomputed hashes → fails at the first signed checkpoint after the change', async () => {
+  it('bundle → a suffix rewritten with recomputed hashes → fails at the first signed checkpoint after the change, or where the log now ends', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -362,19 +362,21 @@ describe('audit bundle: offline verification', () => {
           const log = rehashFrom(naive, from! - 1);
           const changed = firstDifference(truth, log);
           fc.pre(changed !== null && changed <= n);
-          const signedAt = checkpointsFor(n)
-            .map((c) => c.seq)
-            .filter((s) => s >= changed!)
-            .sort((a, b) => a - b)[0]!;
+          // The first signed checkpoint the rewritten rows reach, or where a shortened log ends.
+          const signedAt = Math.min(
+            log.length + 1,
+            ...checkpointsFor(n)
+              .map((c) => c.seq)
+              .filter((s) => s >= changed! && s <= log.length),
+          );
           const v = await verifyBundle(bundleLines(log, n), { trustedKeyIds: [KEY.keyId] });
           expect(v.ok).toBe(false);
-          expect(v.firstBadSeq, v.reason ?? '').toBeLessThanOrEqual(signedAt);
-          expect(v.firstBadSeq).toBeGreaterThanOrEqual(changed!);
+          expect(v.firstBadSeq, v.reason ?? '').toBe(signedAt);
         },
       ),
-      { seed: seedFor('recomputed suffix'), numRuns: 300 },
+      { seed: seedFor('recomputed suffix'), numRuns: 60 },
     );
-  }, 900_000);
+  }, 120_000);
 
   it('bundle → a line that is not JSON → fails at that row', async () => {
     const lines = bundleLines(BASE.slice(0, 1200), 1200);

@@ -8,6 +8,7 @@ import { toChunks } from '../fan-out/fan-out-campaign';
 import type { ChannelAdapter } from '../deliver/channels/channel-adapter';
 import { resolveExpiredClaims, type Retry } from './resolve-expired-claims';
 import { resolveMissingReceipts } from './resolve-missing-receipts';
+import { cancelLeftovers } from '../../shared/ledger/cancel-leftovers';
 
 export interface ReconcileDeps {
   db: Db;
@@ -84,13 +85,19 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
     receiptsResolved: 0,
     completed: 0,
   };
-  const campaigns = await deps.db.query<{ id: number; fanout_done: boolean }>(
-    `SELECT id, fanout_done FROM campaigns WHERE state IN ('triggered', 'running') ${only ? 'AND id = $1' : ''}`,
+  // Cancelled campaigns too: rows an in-flight attempt put back after ENDEX must still end.
+  const campaigns = await deps.db.query<{ id: number; fanout_done: boolean; state: string }>(
+    `SELECT c.id, c.fanout_done, c.state FROM campaigns c
+      WHERE (c.state IN ('triggered', 'running')
+         OR (c.state = 'cancelled' AND EXISTS (SELECT 1 FROM notification n WHERE n.campaign_id = c.id
+               AND n.state IN ('pending', 'sending', 'sent', 'retrying'))))
+        ${only ? 'AND c.id = $1' : ''}`,
     only ? [only] : [],
   );
   for (const c of campaigns.rows) {
     report.campaigns += 1;
-    if (!c.fanout_done && (await ensureFanOutJob(deps.queues, c.id))) report.fanOutRestarted += 1;
+    if (c.state === 'cancelled') await cancelLeftovers(deps.db, c.id, 'worker:reconcile');
+    if (c.state !== 'cancelled' && !c.fanout_done && (await ensureFanOutJob(deps.queues, c.id))) report.fanOutRestarted += 1;
 
     const expired = await deps.db.query<{ id: number }>(
       `SELECT id FROM notification WHERE campaign_id = $1 AND state = 'sending' AND lease_until < now() ORDER BY id LIMIT 500`,
@@ -111,7 +118,7 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
       report.expiredResolved += expired.rows.length;
     }
 
-    if (c.fanout_done) {
+    if (c.fanout_done && c.state !== 'cancelled') {
       const groups = await deps.db.query<{ channel: Channel; carrier: string; stale: boolean }>(
         `SELECT channel, carrier, bool_or(updated_at < now() - ($2 || ' milliseconds')::interval) AS stale
            FROM notification

@@ -19,15 +19,17 @@ export class FileKeys {
   /** Records `line` for the pair and returns 0, or returns the line of the earlier row. */
   claim(carrier: string, msisdn: string, line: number): number {
     const c = CARRIER_INDEX.get(carrier);
-    const m = RESERVED.exec(msisdn);
-    if (c === undefined || !m) {
+    if (c === undefined || !RESERVED.test(msisdn)) {
       const key = `${carrier}|${msisdn}`;
       const seen = this.other.get(key);
       if (seen !== undefined) return seen;
       this.other.set(key, line);
       return 0;
     }
-    const i = c * NUMBERS_PER_CARRIER + (Number(m[1]) - 200) * 100 + Number(m[2]);
+    // +1 N P A 5 5 5 0 1 X Y: digits at 2..4 (area code) and 10..11 (line)
+    const d = (k: number) => msisdn.charCodeAt(k) - 48;
+    const npa = d(2) * 100 + d(3) * 10 + d(4);
+    const i = c * NUMBERS_PER_CARRIER + (npa - 200) * 100 + d(10) * 10 + d(11);
     const seen = this.firstLine[i]!;
     if (seen !== 0) return seen;
     this.firstLine[i] = line;

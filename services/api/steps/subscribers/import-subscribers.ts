@@ -123,6 +123,7 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
   let lastLine = 0;
   let batchNo = 0;
   let stoppedBy: ImportResult['stoppedBy'] = null;
+  let allNewSoFar = true;
 
   const newBatch = (): Batch => ({
     no: ++batchNo,
@@ -138,12 +139,18 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
   const flush = async (b: Batch): Promise<void> => {
     const counts = await withRetry(() =>
       db.transaction(async (tx) => {
+        // While batches keep finding only new subscribers, each first tries a plain INSERT under this
+        // savepoint (upsert-subscribers.ts): a first import costs the database a third less.
+        const tryInsertFirst = allNewSoFar && b.rows.length > 0;
+        const savepoint = tryInsertFirst ? '; SAVEPOINT bulk_insert' : '';
         if (db.kind === 'postgres') {
           // JIT compiles a 5,000-row upsert for longer than it runs. Batches commit without waiting
           // for the WAL flush; the import's last transaction waits, and that flushes them all.
-          await tx.exec('SET LOCAL jit = off; SET LOCAL synchronous_commit = off');
+          await tx.exec(`SET LOCAL jit = off; SET LOCAL synchronous_commit = off${savepoint}`);
+        } else if (tryInsertFirst) {
+          await tx.exec('SAVEPOINT bulk_insert');
         }
-        const c = await upsertSubscribers(tx, b.rows);
+        const c = await upsertSubscribers(tx, b.rows, { tryInsertFirst });
         await insertErrors(tx, input.importId, b.errors);
         const events: AuditEventInput[] = [];
         if (b.rows.length > 0) {
@@ -181,6 +188,7 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
         return c;
       }),
     );
+    allNewSoFar = counts.updated + counts.unchanged === 0;
     totals.inserted += counts.inserted;
     totals.updated += counts.updated;
     totals.unchanged += counts.unchanged;

@@ -163,16 +163,16 @@ export async function* readCsv(
       const r = framed[k]!;
       texts.push(r.problem || !isUtf8(r.bytes) ? null : r.bytes.toString('utf8'));
     }
-    const readable = texts.filter((t): t is string => t !== null);
-    const parsed = fieldsOf(readable);
+    const parsed = fieldsOf(texts.filter((t): t is string => t !== null));
     let p = 0;
     for (let k = from; k < framed.length; k++) {
       const r = framed[k]!;
       row += 1;
-      const at = { line: r.line, row };
+      const line = r.line;
       if (r.problem === 'oversize') {
         out.push({
-          ...at,
+          line,
+          row,
           error: {
             field: null,
             code: 'OVERSIZE_ROW',
@@ -183,7 +183,8 @@ export async function* readCsv(
       }
       if (r.problem === 'unclosed-quote') {
         out.push({
-          ...at,
+          line,
+          row,
           error: {
             field: null,
             code: 'MALFORMED_ROW',
@@ -194,19 +195,21 @@ export async function* readCsv(
       }
       if (texts[k - from] === null) {
         out.push({
-          ...at,
+          line,
+          row,
           error: { field: null, code: 'BAD_ENCODING', message: 'the row is not valid UTF-8' },
         });
         continue;
       }
       const cells = parsed[p++]!;
       if (!Array.isArray(cells)) {
-        out.push({ ...at, error: { field: null, code: 'MALFORMED_ROW', message: cells.error } });
+        out.push({ line, row, error: { field: null, code: 'MALFORMED_ROW', message: cells.error } });
         continue;
       }
       if (cells.length !== fields.length) {
         out.push({
-          ...at,
+          line,
+          row,
           error: {
             field: null,
             code: 'COLUMN_COUNT',
@@ -222,7 +225,7 @@ export async function* readCsv(
         const field = fields[i]!;
         value[field] = LIST_FIELDS.has(field) ? cell.split(CSV_LIST_SEPARATOR) : cell;
       }
-      out.push({ ...at, value });
+      out.push({ line, row, value });
     }
     if (out.length > 0) yield out;
   }

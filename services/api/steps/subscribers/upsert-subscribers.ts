@@ -62,43 +62,79 @@ const NEEDS_ESCAPE = /["\\]/g;
 /** One element of a PostgreSQL array literal: quoted, with " and \ escaped; NULL for null. */
 function element(v: string | null | undefined): string {
   if (v === null || v === undefined) return 'NULL';
-  return v.includes('"') || v.includes('\\') ? `"${v.replace(NEEDS_ESCAPE, '\\$&')}"` : `"${v}"`;
+  return `"${v.replace(NEEDS_ESCAPE, '\\$&')}"`;
+}
+
+/** A PostgreSQL array literal of text; one join when nothing needs escaping (most columns). */
+function literal(values: readonly (string | null | undefined)[]): string {
+  for (const v of values) {
+    if (v === null || v === undefined || v.includes('"') || v.includes('\\')) {
+      return `{${values.map(element).join(',')}}`;
+    }
+  }
+  return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
 }
 
 /**
- * The eleven column literals, built in one pass. Rows keep their input order: sorting them would give
- * concurrent imports of overlapping files one lock order, but cost more than the whole validation
- * (measured); the rare deadlock between two such imports is retried instead (import-subscribers.ts).
+ * The eleven column literals. Rows keep their input order: sorting them would give concurrent
+ * imports of overlapping files one lock order, but cost more than the whole validation (measured);
+ * the rare deadlock between two such imports is retried instead (import-subscribers.ts).
  */
 function params(rows: readonly SubscriberInput[]): string[] {
-  const cols: string[][] = Array.from({ length: 11 }, () => new Array<string>(rows.length));
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    cols[0]![i] = element(r.carrier);
-    cols[1]![i] = element(r.msisdn);
-    cols[2]![i] = element(r.email);
-    cols[3]![i] = element(r.displayName);
-    cols[4]![i] = element(r.locale);
-    cols[5]![i] = element(r.region);
-    cols[6]![i] = element(r.accountType);
-    cols[7]![i] = `"${r.dataCategories.join(',')}"`;
-    cols[8]![i] = `"${r.channels.join(',')}"`;
-    cols[9]![i] = element(r.optedOutAt);
-    cols[10]![i] = element(r.externalRef);
-  }
-  return cols.map((c) => `{${c.join(',')}}`);
+  return [
+    literal(rows.map((r) => r.carrier)),
+    literal(rows.map((r) => r.msisdn)),
+    literal(rows.map((r) => r.email)),
+    literal(rows.map((r) => r.displayName)),
+    literal(rows.map((r) => r.locale)),
+    literal(rows.map((r) => r.region)),
+    literal(rows.map((r) => r.accountType)),
+    literal(rows.map((r) => r.dataCategories.join(','))),
+    literal(rows.map((r) => r.channels.join(','))),
+    literal(rows.map((r) => r.optedOutAt)),
+    literal(rows.map((r) => r.externalRef)),
+  ];
+}
+
+const INSERT_ONLY = `INSERT INTO subscribers (carrier, msisdn, email, display_name, locale, region, account_type,
+                         data_categories, channels, opted_out_at, external_ref)
+  ${SOURCE}`;
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
 }
 
 /**
  * Upserts a batch in one set-based statement; (carrier, msisdn) must be unique within the batch.
  * Returns how many were new and how many changed; the rest were already registered exactly so.
+ *
+ * `tryInsertFirst`: the batch is probably all new (a first import), so try a plain INSERT under a
+ * savepoint before the upsert. ON CONFLICT costs each row an extra index probe and WAL record —
+ * measured here, 21–27 µs of PostgreSQL CPU a row against 15 for a plain insert. The first row that
+ * exists fails the INSERT; the savepoint is rolled back and the batch upserted, so at worst the
+ * attempt is wasted. The caller must have opened the savepoint `bulk_insert` (one round trip less).
  */
 export async function upsertSubscribers(
   tx: Queryable,
   rows: readonly SubscriberInput[],
-): Promise<{ inserted: number; updated: number; unchanged: number }> {
+  opts: { tryInsertFirst?: boolean } = {},
+): Promise<UpsertCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const r = await tx.query<{ inserted: number; updated: number }>(UPSERT_COUNTS, params(rows));
+  const p = params(rows);
+  if (opts.tryInsertFirst) {
+    try {
+      const r = await tx.query(INSERT_ONLY, p);
+      return { inserted: r.rowCount, updated: 0, unchanged: 0 };
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT bulk_insert');
+    }
+  }
+  const r = await tx.query<{ inserted: number; updated: number }>(UPSERT_COUNTS, p);
   const inserted = Number(r.rows[0]?.inserted ?? 0);
   const updated = Number(r.rows[0]?.updated ?? 0);
   return { inserted, updated, unchanged: rows.length - inserted - updated };

@@ -119,11 +119,20 @@ function textProblem(field: string, value: string, freeText: boolean): RowProble
   return null;
 }
 
+function has(problems: readonly RowProblem[], field: string): boolean {
+  for (const p of problems) if (p.field === field) return true;
+  return false;
+}
+
 /** Safety and hygiene of the fields that are strings, whatever the structural outcome. */
 function semanticProblems(raw: Record<string, unknown>, problems: RowProblem[]): void {
-  const has = (field: string) => problems.some((p) => p.field === field);
   const carrier = raw.carrier;
-  if (typeof carrier === 'string' && carrier.length > 0 && !has('carrier') && !findCarrier(carrier)) {
+  if (
+    typeof carrier === 'string' &&
+    carrier.length > 0 &&
+    !has(problems, 'carrier') &&
+    !findCarrier(carrier)
+  ) {
     problems.push({
       field: 'carrier',
       code: 'UNKNOWN_CARRIER',
@@ -131,21 +140,21 @@ function semanticProblems(raw: Record<string, unknown>, problems: RowProblem[]):
     });
   }
   const msisdn = raw.msisdn;
-  if (typeof msisdn === 'string' && msisdn.length > 0 && !has('msisdn')) {
+  if (typeof msisdn === 'string' && msisdn.length > 0 && !has(problems, 'msisdn')) {
     const m = msisdn.includes(REPLACEMENT)
       ? { code: 'BAD_ENCODING' as const, message: 'msisdn is not valid UTF-8' }
       : checkMsisdn(msisdn);
     if (m) problems.push({ field: 'msisdn', code: m.code, message: m.message });
   }
   const email = raw.email;
-  if (typeof email === 'string' && email.length > 0 && !has('email')) {
+  if (typeof email === 'string' && email.length > 0 && !has(problems, 'email')) {
     const t = textProblem('email', email, true);
     const e = t ?? checkEmail(email);
     if (e) problems.push({ field: 'email', code: e.code, message: e.message });
   }
   for (const field of FREE_TEXT_FIELDS) {
     const v = raw[field];
-    if (typeof v === 'string' && !has(field)) {
+    if (typeof v === 'string' && !has(problems, field)) {
       const t = textProblem(field, v, true);
       if (t) problems.push(t);
     }
@@ -156,8 +165,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function unique<T>(list: readonly T[]): T[] {
-  return list.length < 2 ? [...list] : [...new Set(list)];
+/** The list without repeats; the same array when it has none (the usual case: no allocation). */
+function unique<T>(list: T[]): T[] {
+  for (let i = 1; i < list.length; i++) {
+    if (list.indexOf(list[i]!) < i) return [...new Set(list)];
+  }
+  return list;
 }
 
 /**
@@ -187,23 +200,16 @@ export function validateSubscriber(raw: unknown): Validation {
   }
   semanticProblems(raw, problems);
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS_PER_ROW) };
-  const v = parsed.data as SubscriberInputRaw;
-  return {
-    ok: true,
-    value: {
-      carrier: v.carrier,
-      msisdn: v.msisdn,
-      email: v.email ?? null,
-      displayName: v.displayName ?? null,
-      locale: v.locale,
-      region: v.region ?? null,
-      accountType: v.accountType,
-      dataCategories: unique(v.dataCategories),
-      channels: unique(v.channels),
-      optedOutAt: v.optedOutAt ?? null,
-      externalRef: v.externalRef ?? null,
-    },
-  };
+  // zod's output is a fresh object: normalised in place rather than copied (one object less a row).
+  const v = parsed.data as SubscriberInputRaw & SubscriberInput;
+  v.email ??= null;
+  v.displayName ??= null;
+  v.region ??= null;
+  v.optedOutAt ??= null;
+  v.externalRef ??= null;
+  v.dataCategories = unique(v.dataCategories);
+  v.channels = unique(v.channels);
+  return { ok: true, value: v };
 }
 
 /**
