@@ -15,7 +15,12 @@ export default defineConfig({
       // `npm run test:chaos`: long, real processes and faults; not part of `npm test`.
       {
         extends: true,
-        test: { name: 'chaos', include: ['tests/chaos/**/*.test.ts'], testTimeout: 900_000, fileParallelism: false },
+        test: {
+          name: 'chaos',
+          include: ['tests/chaos/**/*.test.ts'],
+          testTimeout: 900_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

@@ -98,13 +98,21 @@ async function appendChild(
   conns: number,
   batch: number,
   seconds: number,
-  startAt: number,
   impl: string,
 ): Promise<void> {
   const db = await open(schema, conns);
-  const append = impl === 'baseline' ? appendAuditBaseline : appendAudit;
-  await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
-  const until = startAt + seconds * 1000;
+  await db.query('SELECT 1');
+  const append = impl === 'baseline' ? appendAuditBaseline : appendAudit; // current*: appendAudit
+  // Start barrier: say ready, then wait for the parent's "go" (every child starts at once).
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', () => {
+      lines.close();
+      resolve();
+    });
+  });
+  const until = Date.now() + seconds * 1000;
   let events = 0;
   let txs = 0;
   let n = process.pid * 1_000_000;
@@ -128,16 +136,28 @@ async function appendChild(
   );
 }
 
-async function runChild(args: string[]): Promise<Record<string, number>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
-    cwd: ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** Starts the appender processes, waits until all are connected, then lets them go together. */
+async function runChildren(count: number, args: string[]): Promise<Record<string, number>[]> {
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const outputs = children.map((child) => {
+    const lines = createInterface({ input: child.stdout! });
+    let last = '';
+    const ready = new Promise<void>((resolve) => lines.once('line', () => resolve()));
+    const done = new Promise<string>((resolve) => {
+      lines.on('line', (l) => (last = l));
+      child.on('close', () => resolve(last));
+    });
+    return { ready, done };
   });
-  let last = '';
-  for await (const line of createInterface({ input: child.stdout! })) last = line;
-  await new Promise((r) => child.on('close', r));
-  return JSON.parse(last) as Record<string, number>;
+  await Promise.all(outputs.map((o) => o.ready));
+  for (const child of children) child.stdin!.end('go\n');
+  return (await Promise.all(outputs.map((o) => o.done))).map((l) => JSON.parse(l) as Record<string, number>);
 }
 
 export interface AppendResult {
@@ -152,6 +172,8 @@ export interface AppendResult {
   txP50Ms: number;
   txP99Ms: number;
   chainOk: boolean;
+  /** Events/s of every repetition (sorted); the row is the median one. */
+  runs?: number[];
 }
 
 async function benchAppend(
@@ -161,18 +183,24 @@ async function benchAppend(
   batch: number,
   seconds: number,
 ): Promise<AppendResult> {
-  const schema = `bench_audit_append_${process.pid}_${impl}_${procs}_${conns}_${batch}`;
+  const schema = `bench_audit_append_${process.pid}_${procs}_${conns}_${batch}`;
   const db = await open(schema, 2);
-  // Children start together, a few seconds from now (tsx start-up is not part of the measure).
-  const startAt = Date.now() + 4_000;
-  const args = ['append-child', schema, String(conns), String(batch), String(seconds), String(startAt), impl];
+  if (impl === 'current-001-indexes') {
+    // What the query indexes cost the append: only 001's (primary key, campaign, type) remain.
+    const idx = await db.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'audit_log'
+          AND indexname NOT IN ('audit_log_pkey', 'audit_log_campaign', 'audit_log_type')`,
+    );
+    for (const i of idx.rows) await db.query(`DROP INDEX ${i.indexname}`);
+  }
+  const args = ['append-child', schema, String(conns), String(batch), String(seconds), impl];
   let results: Record<string, number>[];
   if (!DATABASE_URL) {
     // PGlite serves one process: the appenders run in this one.
     await db.close();
     results = [await appendInProcess(schema, conns, batch, seconds, impl)];
   } else {
-    results = await Promise.all(Array.from({ length: procs }, () => runChild(args)));
+    results = await runChildren(procs, args);
   }
   let chainOk = true;
   if (DATABASE_URL) {
@@ -729,7 +757,7 @@ async function main(): Promise<void> {
     return;
   }
   if (mode === 'append-child') {
-    await appendChild(rest[0]!, Number(rest[1]), Number(rest[2]), Number(rest[3]), Number(rest[4]), rest[5]!);
+    await appendChild(rest[0]!, Number(rest[1]), Number(rest[2]), Number(rest[3]), rest[4]!);
     return;
   }
   // One signing key for this run, shared with the api child processes through the environment.
@@ -750,13 +778,22 @@ async function main(): Promise<void> {
           [8, 1],
         ]
       : [[1, 1]];
+    const reps = envInt('BENCH_APPEND_REPS', 3);
     const rows: AppendResult[] = [];
-    // Interleaved, so both implementations see the same background load.
+    // Interleaved and repeated, so every variant sees the same background load; the median run of
+    // each is kept. `current-001-indexes`: appendAudit with migration 020's query indexes dropped.
+    const impls = ['baseline', 'current', 'current-001-indexes'];
     for (const [procs, conns] of configs) {
-      for (const impl of ['baseline', 'current']) {
-        const r = await benchAppend(impl, procs, conns, batch, seconds);
-        console.error(JSON.stringify(r));
-        rows.push(r);
+      const runs: Record<string, AppendResult[]> = Object.fromEntries(impls.map((i) => [i, []]));
+      for (let rep = 0; rep < reps; rep++)
+        for (const impl of impls) {
+          const r = await benchAppend(impl, procs, conns, batch, seconds);
+          console.error(JSON.stringify(r));
+          runs[impl]!.push(r);
+        }
+      for (const impl of impls) {
+        const sorted = runs[impl]!.sort((a, b) => a.eventsPerSec - b.eventsPerSec);
+        rows.push({ ...sorted[Math.floor(sorted.length / 2)]!, runs: sorted.map((r) => r.eventsPerSec) });
       }
     }
     out.append = rows;

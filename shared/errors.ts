@@ -72,7 +72,12 @@ export class AppError extends Error {
   /** Extra response headers, e.g. Retry-After for RATE_LIMITED. */
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ErrorDetail[] = [],
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'AppError';
     this.code = code;

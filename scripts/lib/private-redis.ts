@@ -30,7 +30,11 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * Starts a private redis-server from PATH on a free loopback port: AOF on, `noeviction`, files under
  * `dir` (or nothing on disk when `persist` is false, for tests).
  */
-export async function startPrivateRedis(opts: { dir: string; persist: boolean; port?: number }): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: {
+  dir: string;
+  persist: boolean;
+  port?: number;
+}): Promise<PrivateRedis> {
   if (!redisServerAvailable()) {
     throw new Error(
       'redis-server was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`, ' +

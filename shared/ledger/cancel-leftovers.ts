@@ -8,7 +8,13 @@ import { appendAudit } from '../audit/append-audit';
  */
 export async function cancelLeftovers(db: Db, campaignId: number, actor: string): Promise<number> {
   return db.transaction(async (tx) => {
-    const r = await tx.query<{ id: number; carrier: string; channel: 'sms' | 'email'; attempts: number; incident_id: number }>(
+    const r = await tx.query<{
+      id: number;
+      carrier: string;
+      channel: 'sms' | 'email';
+      attempts: number;
+      incident_id: number;
+    }>(
       `UPDATE notification n SET state = 'cancelled', reason = 'ENDEX', claim_token = NULL, lease_until = NULL, updated_at = now()
          FROM campaigns c
         WHERE c.id = n.campaign_id AND n.campaign_id = $1 AND c.state = 'cancelled' AND n.state IN ('pending', 'retrying')

@@ -45,7 +45,9 @@ export async function checkChaos(db: Db, simUrl: string, campaignId: number): Pr
       )
     ).rows.map((r) => Number(r.notification_id)),
   );
-  const lost = rows.filter((r) => !TERMINAL.has(r.state) || (r.state !== 'delivered' && !r.reason)).map((r) => r.id);
+  const lost = rows
+    .filter((r) => !TERMINAL.has(r.state) || (r.state !== 'delivered' && !r.reason))
+    .map((r) => r.id);
   const duplicated = [...counts].filter(([, n]) => n > 1).map(([k]) => k);
   const unexpected = [...counts.keys()].filter((k) => !byKey.has(k));
   const auditMissing = [...counts.keys()]
@@ -53,13 +55,17 @@ export async function checkChaos(db: Db, simUrl: string, campaignId: number): Pr
     .filter((r): r is (typeof rows)[number] => Boolean(r))
     .filter((r) => !sentEvents.has(r.id))
     .map((r) => r.id);
-  const arrivedIds = new Set([...counts.keys()].map((k) => byKey.get(k)?.id).filter((x): x is number => x !== undefined));
+  const arrivedIds = new Set(
+    [...counts.keys()].map((k) => byKey.get(k)?.id).filter((x): x is number => x !== undefined),
+  );
   const auditPhantom = [...sentEvents].filter((id) => !arrivedIds.has(id));
   const chain = await verifyWholeChain(db);
   const byState: Record<string, number> = {};
   for (const r of rows) byState[r.state] = (byState[r.state] ?? 0) + 1;
   return {
-    ok: lost.length + duplicated.length + unexpected.length + auditMissing.length + auditPhantom.length === 0 && chain.ok,
+    ok:
+      lost.length + duplicated.length + unexpected.length + auditMissing.length + auditPhantom.length === 0 &&
+      chain.ok,
     targets: rows.length,
     arrivals: arrivals.length,
     lost,
@@ -77,7 +83,9 @@ async function verifyWholeChain(db: Db): Promise<ChaosVerdict['chain']> {
   let start = { seq: 0, hash: '0'.repeat(64) };
   let total = 0;
   for (;;) {
-    const page = (await db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 20000', [after])).rows;
+    const page = (
+      await db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 20000', [after])
+    ).rows;
     if (page.length === 0) return { ok: true, rows: total };
     const v = verifyChain(page, start);
     total += v.rows;

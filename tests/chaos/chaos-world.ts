@@ -50,7 +50,11 @@ async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
  * redis-server (it gets restarted) and PostgreSQL reached through a TCP proxy (it gets cut), with
  * their own schema and queue prefix. The shared Redis and PostgreSQL are never touched.
  */
-export async function startChaosWorld(label: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ChaosWorld> {
+export async function startChaosWorld(
+  label: string,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ChaosWorld> {
   const history: { at: string; event: string }[] = [];
   const note = (event: string) => history.push({ at: new Date().toISOString(), event });
   const redisDir = mkdtempSync(path.join(os.tmpdir(), 'bd-chaos-redis-'));
@@ -91,7 +95,10 @@ export async function startChaosWorld(label: string, databaseUrl: string, env: R
     ...env,
   });
   const spawnTs = (entry: string, extra: Record<string, string> = {}) =>
-    spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...baseEnv(), ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+    spawn(process.execPath, ['--import', 'tsx', entry], {
+      env: { ...baseEnv(), ...extra },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
 
   const sim = spawnTs('services/carrier-sim/main.ts');
   await waitHttp(`${simUrl}/stats`);
@@ -161,7 +168,11 @@ export async function startChaosWorld(label: string, databaseUrl: string, env: R
       return keys.length;
     },
     async putFaults(body) {
-      const res = await fetch(`${simUrl}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${simUrl}/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`PUT /faults ${res.status}: ${await res.text()}`);
       note(`faults ${JSON.stringify(body)}`);
     },

@@ -12,8 +12,20 @@ import { checkChaos } from './chaos-checker';
  */
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const SUBSCRIBERS = Number(process.env.CHAOS_SUBSCRIBERS ?? 20_000);
-const CARRIERS = ['northwind-mobile', 'bluecrest-wireless', 'prairie-link', 'harborview-cellular', 'redrock-comms', 'lakeshore-mobile', 'summitwave', 'cedar-valley', 'tidewater-telecom'];
-console.log(`chaos seed ${SEED} (replay: CHAOS_SEED=${SEED} npm run test:chaos), ${SUBSCRIBERS} subscribers × 2 channels`);
+const CARRIERS = [
+  'northwind-mobile',
+  'bluecrest-wireless',
+  'prairie-link',
+  'harborview-cellular',
+  'redrock-comms',
+  'lakeshore-mobile',
+  'summitwave',
+  'cedar-valley',
+  'tidewater-telecom',
+];
+console.log(
+  `chaos seed ${SEED} (replay: CHAOS_SEED=${SEED} npm run test:chaos), ${SUBSCRIBERS} subscribers × 2 channels`,
+);
 
 function mulberry32(seed: number) {
   let a = seed >>> 0;
@@ -47,7 +59,7 @@ async function campaignState(w: ChaosWorld, id: number): Promise<string> {
 }
 
 async function run(s: Scenario): Promise<void> {
-  const rnd = mulberry32(SEED ^ s.name.length * 7919);
+  const rnd = mulberry32(SEED ^ (s.name.length * 7919));
   world = await startChaosWorld(`chaos${s.name.replace(/[^a-z]/g, '').slice(0, 10)}`, databaseUrl(), s.env);
   const w = world;
   await seedSubscribers(w.db, { count: SUBSCRIBERS, seed: SEED, carriers: CARRIERS });
@@ -57,7 +69,8 @@ async function run(s: Scenario): Promise<void> {
   const supervisor = (async () => {
     while (!stopped) {
       for (const i of [0, 1]) {
-        if (procs[i]!.exitCode !== null || procs[i]!.signalCode !== null) procs[i] = w.startWorker(i, s.workerEnv);
+        if (procs[i]!.exitCode !== null || procs[i]!.signalCode !== null)
+          procs[i] = w.startWorker(i, s.workerEnv);
       }
       await sleep(300);
     }
@@ -75,7 +88,8 @@ async function run(s: Scenario): Promise<void> {
   }
   finished = true;
   await faults;
-  const lastFault = [...w.history].reverse().find((h) => h.event === 'faults over')?.at ?? new Date().toISOString();
+  const lastFault =
+    [...w.history].reverse().find((h) => h.event === 'faults over')?.at ?? new Date().toISOString();
   stopped = true;
   await supervisor;
   const verdict = await checkChaos(w.db, w.simUrl, id);
@@ -147,7 +161,7 @@ const scenarios: Scenario[] = [
         all: { sms: { errorRates: { '500': 0.2, '503': 0.1 } } },
         carriers: {
           [down]: { sms: { outage: { forMs: 30_000, status: 503 } } },
-          'summitwave': { sms: { submitLimit: { ratePerSec: 50, burst: 50 } } },
+          summitwave: { sms: { submitLimit: { ratePerSec: 50, burst: 50 } } },
           'cedar-valley': { sms: { submitLimit: { ratePerSec: 50, burst: 50 } } },
         },
       });
@@ -166,7 +180,10 @@ const scenarios: Scenario[] = [
   {
     name: 'receipt-faults',
     async faults(w) {
-      await w.putFaults({ seed: SEED, all: { sms: { receipts: { duplicateRate: 0.3, reorder: true, delayMs: 500, dropRate: 0.1 } } } });
+      await w.putFaults({
+        seed: SEED,
+        all: { sms: { receipts: { duplicateRate: 0.3, reorder: true, delayMs: 500, dropRate: 0.1 } } },
+      });
       await sleep(20_000);
       await w.putFaults({});
     },

@@ -33,7 +33,11 @@ async function auditTypes(campaignId: number): Promise<Map<string, number>> {
 
 beforeAll(async () => {
   // Small chunks: a carrier's limit and a pause then bite within a small campaign.
-  stack = await startInProcessStack('engine', { RETRY_MAX_ATTEMPTS: '20', RECEIPT_TIMEOUT_MS: '3000', CHUNK_SIZE: '10' });
+  stack = await startInProcessStack('engine', {
+    RETRY_MAX_ATTEMPTS: '20',
+    RECEIPT_TIMEOUT_MS: '3000',
+    CHUNK_SIZE: '10',
+  });
   await seedSubscribers(stack.testDb.db, { count: 90, seed: 11, carriers });
 });
 afterEach(async () => {
@@ -85,7 +89,11 @@ describe('delivery engine', () => {
     expect(prairie.length).toBeGreaterThan(0);
     expect(prairie.filter((r) => !(r.state === 'failed' && r.attempts === 1))).toEqual([]);
     expect(prairie.find((r) => r.channel === 'email')?.reason).toMatch(/550/);
-    expect(rows.filter((r) => r.carrier !== 'prairie-link' || onOtherDomains.has(r.id)).every((r) => r.state === 'delivered')).toBe(true);
+    expect(
+      rows
+        .filter((r) => r.carrier !== 'prairie-link' || onOtherDomains.has(r.id))
+        .every((r) => r.state === 'delivered'),
+    ).toBe(true);
     expectExactlyOnce(id, rows, await arrivalsOf(stack.simUrl, id));
   });
 

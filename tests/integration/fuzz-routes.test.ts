@@ -21,17 +21,69 @@ afterAll(async () => {
 
 const segment = fc.oneof(
   fc.integer({ min: -5, max: 1_000_000 }).map(String),
-  fc.constantFrom('0', '1', '2', 'abc', '%00', '..', '__proto__', 'constructor', '1e309', '9'.repeat(40), '%F0%9F%92%A5', 'k_000000000000'),
+  fc.constantFrom(
+    '0',
+    '1',
+    '2',
+    'abc',
+    '%00',
+    '..',
+    '__proto__',
+    'constructor',
+    '1e309',
+    '9'.repeat(40),
+    '%F0%9F%92%A5',
+    'k_000000000000',
+  ),
   fc.string({ maxLength: 12 }).map(encodeURIComponent),
 );
-const queryValue = fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String), fc.constantFrom('', 'sms', 'email', 'notification.sent', '2024-01-01T00:00:00Z'));
+const queryValue = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer().map(String),
+  fc.constantFrom('', 'sms', 'email', 'notification.sent', '2024-01-01T00:00:00Z'),
+);
 const jsonBody = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-  fc.constantFrom('{', '[1,2', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"y":1}}}', '\u0000', '"\\ud800"', 'null', '[]', '{}'),
-  fc.dictionary(fc.constantFrom('carrier', 'msisdn', 'email', 'incidentId', 'kind', 'channels', 'name', 'role', 'exerciseId', 'window', 'audience'), fc.jsonValue({ maxDepth: 2 })).map((v) => JSON.stringify(v)),
+  fc.constantFrom(
+    '{',
+    '[1,2',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"y":1}}}',
+    '\u0000',
+    '"\\ud800"',
+    'null',
+    '[]',
+    '{}',
+  ),
+  fc
+    .dictionary(
+      fc.constantFrom(
+        'carrier',
+        'msisdn',
+        'email',
+        'incidentId',
+        'kind',
+        'channels',
+        'name',
+        'role',
+        'exerciseId',
+        'window',
+        'audience',
+      ),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    .map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
 );
-const contentType = fc.constantFrom('application/json', 'text/csv', 'application/x-ndjson', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data', '');
+const contentType = fc.constantFrom(
+  'application/json',
+  'text/csv',
+  'application/x-ndjson',
+  'text/plain',
+  'application/json; charset=latin1',
+  'multipart/form-data',
+  '',
+);
 
 describe('every route under random input', () => {
   it(`${RUNS} random requests → no 5xx (but 503 for an outage), the server stays up`, async () => {
@@ -39,7 +91,23 @@ describe('every route under random input', () => {
     const request = fc.record({
       route: fc.constantFrom(...routes),
       params: fc.array(segment, { minLength: 3, maxLength: 3 }),
-      query: fc.dictionary(fc.constantFrom('carrier', 'after', 'limit', 'campaign', 'type', 'channel', 'format', 'from', 'to', 'x', '__proto__'), queryValue, { maxKeys: 4 }),
+      query: fc.dictionary(
+        fc.constantFrom(
+          'carrier',
+          'after',
+          'limit',
+          'campaign',
+          'type',
+          'channel',
+          'format',
+          'from',
+          'to',
+          'x',
+          '__proto__',
+        ),
+        queryValue,
+        { maxKeys: 4 },
+      ),
       body: jsonBody,
       type: contentType,
     });

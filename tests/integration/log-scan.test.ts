@@ -30,13 +30,29 @@ describe('logs', () => {
     await fetch(`${stack.simUrl}/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ seed: 2, all: { sms: { errorRates: { '500': 0.3 } }, email: { errorRates: { '451': 0.3 } } } }),
+      body: JSON.stringify({
+        seed: 2,
+        all: { sms: { errorRates: { '500': 0.3 } }, email: { errorRates: { '451': 0.3 } } },
+      }),
     });
-    const hostile = { carrier: 'northwind-mobile', msisdn: '+12025550177', email: 'leak.me@northwind-mobile.test', displayName: 'Secret\u0007Name\nINJECTED' };
+    const hostile = {
+      carrier: 'northwind-mobile',
+      msisdn: '+12025550177',
+      email: 'leak.me@northwind-mobile.test',
+      displayName: 'Secret\u0007Name\nINJECTED',
+    };
     await http(stack.apiUrl, 'POST', '/v1/subscribers', hostile, authHeaders('operator'));
-    await http(stack.apiUrl, 'POST', '/v1/subscribers', { ...hostile, msisdn: '+12025559999' }, authHeaders('operator'));
+    await http(
+      stack.apiUrl,
+      'POST',
+      '/v1/subscribers',
+      { ...hostile, msisdn: '+12025559999' },
+      authHeaders('operator'),
+    );
     await http(stack.apiUrl, 'POST', '/v1/subscribers', '{"broken":', authHeaders('operator'));
-    await http(stack.apiUrl, 'GET', '/v1/audit', undefined, { authorization: 'Bearer bd_wrong_key_that_must_not_be_logged' });
+    await http(stack.apiUrl, 'GET', '/v1/audit', undefined, {
+      authorization: 'Bearer bd_wrong_key_that_must_not_be_logged',
+    });
     const id = await launchCampaign(stack.apiUrl, { channels: ['email', 'sms'], carriers });
     expect((await waitForState(stack.apiUrl, id, ['completed'], 60_000)).state).toBe('completed');
     const arrivals = await arrivalsOf(stack.simUrl, id);
@@ -47,7 +63,8 @@ describe('logs', () => {
     const contacts = [...arrivals.map((a) => a.recipient), hostile.msisdn, hostile.email, '+12025559999'];
     for (const c of contacts) expect(text, `contact ${c} logged`).not.toContain(c);
     expect(text).not.toMatch(/\+1\d{3}55501\d{2}/);
-    for (const k of [...Object.values(TEST_KEYS), 'bd_wrong_key_that_must_not_be_logged']) expect(text).not.toContain(k);
+    for (const k of [...Object.values(TEST_KEYS), 'bd_wrong_key_that_must_not_be_logged'])
+      expect(text).not.toContain(k);
     expect(text).not.toContain('Secret');
     expect(text).not.toContain('INJECTED');
     // Every line is one JSON object: control characters cannot forge a second line.

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  acceptPlainRow,
   rejectedRef,
   validateSubscriber,
   type Validation,
@@ -237,6 +238,81 @@ describe('validateSubscriber → properties', () => {
           expect(codesOf(validateSubscriber({ ...s, carrier }), 'carrier')).toEqual(['UNKNOWN_CARRIER']);
         },
       ),
+    );
+  });
+
+  it('the fast path (no zod) → accepts only what the schema accepts, with the same value', () => {
+    const tricky = fc.oneof(
+      fc.constantFrom(
+        undefined,
+        null,
+        '',
+        0,
+        true,
+        [],
+        {},
+        ' ',
+        '=1+1',
+        'x'.repeat(300),
+        'Pat\u202eDoe',
+        'Pat\uFFFD',
+      ),
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(
+        'es',
+        'EN',
+        'business',
+        'TX',
+        'tx',
+        'sms',
+        'call_records',
+        '2024-10-01T12:00:00Z',
+        '2024-13-01',
+      ),
+      fc.array(fc.constantFrom('sms', 'email', 'audio', 'location', 'dna', 'SMS'), { maxLength: 5 }),
+    );
+    const perturbed = fc
+      .tuple(
+        validSubscriber,
+        fc.dictionary(
+          fc.constantFrom(
+            ...Object.keys({
+              carrier: 1,
+              msisdn: 1,
+              email: 1,
+              displayName: 1,
+              locale: 1,
+              region: 1,
+              accountType: 1,
+              dataCategories: 1,
+              channels: 1,
+              optedOutAt: 1,
+              externalRef: 1,
+              extra: 1,
+            }),
+          ),
+          tricky,
+        ),
+      )
+      .map(([s, changes]) => {
+        const out: Record<string, unknown> = { ...s, optedOutAt: null };
+        for (const [k, v] of Object.entries(changes)) {
+          if (v === undefined) delete out[k];
+          else out[k] = v;
+        }
+        return out;
+      });
+    fc.assert(
+      fc.property(perturbed, (raw) => {
+        const fast = acceptPlainRow(raw);
+        const full = validateSubscriber(raw, { fast: false });
+        if (fast !== null) {
+          expect(full.ok).toBe(true);
+          expect(full.ok && full.value).toEqual(fast);
+        }
+        expect(validateSubscriber(raw)).toEqual(full);
+      }),
+      { numRuns: 2000 },
     );
   });
 

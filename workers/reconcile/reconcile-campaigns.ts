@@ -97,7 +97,8 @@ export async function reconcileCampaigns(deps: ReconcileDeps, only?: number): Pr
   for (const c of campaigns.rows) {
     report.campaigns += 1;
     if (c.state === 'cancelled') await cancelLeftovers(deps.db, c.id, 'worker:reconcile');
-    if (c.state !== 'cancelled' && !c.fanout_done && (await ensureFanOutJob(deps.queues, c.id))) report.fanOutRestarted += 1;
+    if (c.state !== 'cancelled' && !c.fanout_done && (await ensureFanOutJob(deps.queues, c.id)))
+      report.fanOutRestarted += 1;
 
     const expired = await deps.db.query<{ id: number }>(
       `SELECT id FROM notification WHERE campaign_id = $1 AND state = 'sending' AND lease_until < now() ORDER BY id LIMIT 500`,

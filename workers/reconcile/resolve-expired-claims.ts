@@ -71,7 +71,13 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
         const key = arrivalKey(n.channel, campaignId, n.id);
         outcomes.push(
           answers[j]
-            ? { id: n.id, result: 'sent', providerId: key, latencyMs: 0, finalDelivery: n.channel === 'email' }
+            ? {
+                id: n.id,
+                result: 'sent',
+                providerId: key,
+                latencyMs: 0,
+                finalDelivery: n.channel === 'email',
+              }
             : {
                 id: n.id,
                 result: 'transient',

@@ -7,6 +7,10 @@ const NUMBERS_PER_CARRIER = 800 * 100;
 const RESERVED = /^\+1([2-9]\d\d)55501(\d\d)$/;
 const CARRIER_INDEX = new Map(CARRIERS.map((c, i) => [c.id, i]));
 
+function digit(s: string, at: number): number {
+  return s.charCodeAt(at) - 48;
+}
+
 /**
  * The (carrier, msisdn) pairs already seen in one file, with the line of their first valid row: a
  * later row with the same pair is refused as a duplicate, and the error names the earlier line.
@@ -27,9 +31,8 @@ export class FileKeys {
       return 0;
     }
     // +1 N P A 5 5 5 0 1 X Y: digits at 2..4 (area code) and 10..11 (line)
-    const d = (k: number) => msisdn.charCodeAt(k) - 48;
-    const npa = d(2) * 100 + d(3) * 10 + d(4);
-    const i = c * NUMBERS_PER_CARRIER + (npa - 200) * 100 + d(10) * 10 + d(11);
+    const npa = digit(msisdn, 2) * 100 + digit(msisdn, 3) * 10 + digit(msisdn, 4);
+    const i = c * NUMBERS_PER_CARRIER + (npa - 200) * 100 + digit(msisdn, 10) * 10 + digit(msisdn, 11);
     const seen = this.firstLine[i]!;
     if (seen !== 0) return seen;
     this.firstLine[i] = line;
