@@ -11,7 +11,7 @@ import { idempotencyKey } from '../../shared/queues';
 import { materializePage } from '../../shared/ledger/materialize-page';
 import { claimChunkUnit } from '../../shared/ledger/claim-chunk';
 import { recordOutcomesUnit } from '../../shared/ledger/record-outcomes';
-import { createLedgerBatcher } from '../../shared/ledger/ledger-batcher';
+import { createLedgerBatcher, ledgerBatcherFor } from '../../shared/ledger/ledger-batcher';
 import { applyReceipts } from '../../shared/ledger/apply-receipts';
 import { toChunks } from '../../workers/fan-out/fan-out-campaign';
 
@@ -99,7 +99,11 @@ export async function runDbCeiling(
   })();
 
   // Claims and records go through the same group commit as the deliver stage, one batcher per worker.
-  const batchers = Array.from({ length: opts.workers }, () => createLedgerBatcher(db));
+  // (applyReceipts uses this process's batcher for `db`, so receipts share the first one, as they share
+  // a worker's batcher in the engine.)
+  const batchers = Array.from({ length: opts.workers }, (_, i) =>
+    i === 0 ? ledgerBatcherFor(db) : createLedgerBatcher(db),
+  );
   const lane = async (n: number) => {
     const batcher = batchers[n % batchers.length]!;
     for (;;) {

@@ -1,6 +1,6 @@
 import type { AuditEventInput } from '../audit/audit-event';
 import type { Db } from '../store/db';
-import { appendAudit } from '../audit/append-audit';
+import { ledgerBatcherFor } from './ledger-batcher';
 import { parseIdempotencyKey } from '../queues';
 import type { ReceiptsJob } from '../queues';
 
@@ -13,7 +13,8 @@ export interface ApplyReceiptsResult {
 }
 
 /**
- * Applies a batch of delivery receipts in one transaction. A receipt only moves a notification
+ * Applies a batch of delivery receipts in one transaction (shared with other ledger work of this
+ * process, see ledger-batcher.ts). A receipt only moves a notification
  * forward (sending|sent → delivered|undelivered); duplicates, late receipts and unknown ids are
  * audited and otherwise ignored (DOMAIN.md §6).
  */
@@ -27,24 +28,28 @@ export async function applyReceipts(
   // Last word per notification within the batch; the others are duplicates of it.
   const latest = new Map<number, (typeof known)[number]>();
   for (const p of known) latest.set(p.key!.notificationId, p);
-  return db.transaction(async (tx) => {
-    const ids = [...latest.keys()];
-    // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
-    // `sending`, so their `notification.sent` event is written here and the trail stays complete.
-    const before = await tx.query<{ id: number; state: string }>(
-      `SELECT id, state FROM notification WHERE id = ANY($1::bigint[]) AND state IN ('sending', 'sent') ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    const wasSending = new Set(before.rows.filter((b) => b.state === 'sending').map((b) => b.id));
-    const updated = await tx.query<{
-      id: number;
-      campaign_id: number;
-      carrier: string;
-      channel: 'sms' | 'email';
-      attempts: number;
-      state: string;
-    }>(
-      `UPDATE notification n
+  const ids = [...latest.keys()];
+  // Through this process's group commit: receipts share a transaction (and one audit append) with
+  // the claims and records of the same moment, instead of a lock turn of their own per POST.
+  return ledgerBatcherFor(db).run({
+    rows: ids,
+    run: async (tx) => {
+      // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
+      // `sending`, so their `notification.sent` event is written here and the trail stays complete.
+      const before = await tx.query<{ id: number; state: string }>(
+        `SELECT id, state FROM notification WHERE id = ANY($1::bigint[]) AND state IN ('sending', 'sent') ORDER BY id FOR UPDATE`,
+        [ids],
+      );
+      const wasSending = new Set(before.rows.filter((b) => b.state === 'sending').map((b) => b.id));
+      const updated = await tx.query<{
+        id: number;
+        campaign_id: number;
+        carrier: string;
+        channel: 'sms' | 'email';
+        attempts: number;
+        state: string;
+      }>(
+        `UPDATE notification n
           SET state = CASE WHEN p.status = 'delivered' THEN 'delivered' ELSE 'undelivered' END,
               delivered_at = CASE WHEN p.status = 'delivered' THEN p.at ELSE n.delivered_at END,
               sent_at = COALESCE(n.sent_at, p.at),
@@ -54,104 +59,108 @@ export async function applyReceipts(
          FROM jsonb_to_recordset($1::jsonb) AS p(id bigint, status text, error_code text, at timestamptz)
         WHERE n.id = p.id AND n.state IN ('sending', 'sent')
        RETURNING n.id, n.campaign_id, n.carrier, n.channel, n.attempts, n.state`,
-      [
-        JSON.stringify(
-          ids.map((id) => {
-            const r = latest.get(id)!.r;
-            return { id, status: r.status, error_code: r.errorCode ?? null, at: r.at };
-          }),
-        ),
-      ],
-    );
-    const appliedIds = new Set(updated.rows.map((u) => u.id));
-    const notApplied = ids.filter((id) => !appliedIds.has(id));
-    const existing = notApplied.length
-      ? (
-          await tx.query<{
-            id: number;
-            campaign_id: number;
-            state: string;
-            carrier: string;
-            channel: 'sms' | 'email';
-          }>(
-            'SELECT id, campaign_id, state, carrier, channel FROM notification WHERE id = ANY($1::bigint[])',
-            [notApplied],
-          )
-        ).rows
-      : [];
-    const existingById = new Map(existing.map((e) => [e.id, e]));
-    const events: AuditEventInput[] = [];
-    for (const u of updated.rows) {
-      const r = latest.get(u.id)!.r;
-      if (wasSending.has(u.id)) {
+        [
+          JSON.stringify(
+            ids.map((id) => {
+              const r = latest.get(id)!.r;
+              return { id, status: r.status, error_code: r.errorCode ?? null, at: r.at };
+            }),
+          ),
+        ],
+      );
+      const appliedIds = new Set(updated.rows.map((u) => u.id));
+      const notApplied = ids.filter((id) => !appliedIds.has(id));
+      const existing = notApplied.length
+        ? (
+            await tx.query<{
+              id: number;
+              campaign_id: number;
+              state: string;
+              carrier: string;
+              channel: 'sms' | 'email';
+            }>(
+              'SELECT id, campaign_id, state, carrier, channel FROM notification WHERE id = ANY($1::bigint[])',
+              [notApplied],
+            )
+          ).rows
+        : [];
+      const existingById = new Map(existing.map((e) => [e.id, e]));
+      const events: AuditEventInput[] = [];
+      for (const u of updated.rows) {
+        const r = latest.get(u.id)!.r;
+        if (wasSending.has(u.id)) {
+          events.push({
+            type: 'notification.sent',
+            actor,
+            campaignId: u.campaign_id,
+            notificationId: u.id,
+            carrier: u.carrier,
+            channel: u.channel,
+            attempt: u.attempts,
+            outcome: 'accepted',
+            details: { providerId: r.messageId, via: 'receipt-before-record' },
+          });
+        }
         events.push({
-          type: 'notification.sent',
+          type: u.state === 'delivered' ? 'notification.delivered' : 'notification.undelivered',
           actor,
           campaignId: u.campaign_id,
           notificationId: u.id,
           carrier: u.carrier,
           channel: u.channel,
           attempt: u.attempts,
-          outcome: 'accepted',
-          details: { providerId: r.messageId, via: 'receipt-before-record' },
+          outcome: r.status,
+          details: { carrierCode: r.errorCode ?? null, receiptAt: r.at, messageId: r.messageId },
         });
       }
-      events.push({
-        type: u.state === 'delivered' ? 'notification.delivered' : 'notification.undelivered',
-        actor,
-        campaignId: u.campaign_id,
-        notificationId: u.id,
-        carrier: u.carrier,
-        channel: u.channel,
-        attempt: u.attempts,
-        outcome: r.status,
-        details: { carrierCode: r.errorCode ?? null, receiptAt: r.at, messageId: r.messageId },
-      });
-    }
-    let duplicate = 0;
-    let late = 0;
-    let unknown = 0;
-    const seen = new Set<number>();
-    for (const p of parsed) {
-      const id = p.key?.notificationId;
-      const e = id !== undefined ? existingById.get(id) : undefined;
-      const isFirstApplied = id !== undefined && appliedIds.has(id) && latest.get(id) === p && !seen.has(id);
-      if (isFirstApplied) {
-        seen.add(id);
-        continue;
-      }
-      if (id === undefined || (!e && !appliedIds.has(id))) {
-        unknown += 1;
+      let duplicate = 0;
+      let late = 0;
+      let unknown = 0;
+      const seen = new Set<number>();
+      for (const p of parsed) {
+        const id = p.key?.notificationId;
+        const e = id !== undefined ? existingById.get(id) : undefined;
+        const isFirstApplied =
+          id !== undefined && appliedIds.has(id) && latest.get(id) === p && !seen.has(id);
+        if (isFirstApplied) {
+          seen.add(id);
+          continue;
+        }
+        if (id === undefined || (!e && !appliedIds.has(id))) {
+          unknown += 1;
+          events.push({
+            type: 'receipt.unknown',
+            actor,
+            outcome: p.r.status,
+            details: { idempotencyKey: p.r.idempotencyKey, carrier: p.r.carrier },
+          });
+          continue;
+        }
+        const state = e?.state ?? 'applied-in-batch';
+        const isDup = state === 'delivered' || state === 'undelivered' || state === 'applied-in-batch';
+        if (isDup) duplicate += 1;
+        else late += 1;
         events.push({
-          type: 'receipt.unknown',
+          type: isDup ? 'receipt.duplicate' : 'receipt.late',
           actor,
+          campaignId: e?.campaign_id ?? null,
+          notificationId: id,
+          carrier: p.r.carrier,
+          channel: e?.channel ?? 'sms',
           outcome: p.r.status,
-          details: { idempotencyKey: p.r.idempotencyKey, carrier: p.r.carrier },
+          details: { stateAtReceipt: state },
         });
-        continue;
       }
-      const state = e?.state ?? 'applied-in-batch';
-      const isDup = state === 'delivered' || state === 'undelivered' || state === 'applied-in-batch';
-      if (isDup) duplicate += 1;
-      else late += 1;
-      events.push({
-        type: isDup ? 'receipt.duplicate' : 'receipt.late',
-        actor,
-        campaignId: e?.campaign_id ?? null,
-        notificationId: id,
-        carrier: p.r.carrier,
-        channel: e?.channel ?? 'sms',
-        outcome: p.r.status,
-        details: { stateAtReceipt: state },
-      });
-    }
-    await appendAudit(tx, events);
-    return {
-      applied: updated.rows.length,
-      duplicate,
-      late,
-      unknown,
-      campaigns: [...new Set(updated.rows.map((u) => u.campaign_id))],
-    };
+      return {
+        result: {
+          applied: updated.rows.length,
+          duplicate,
+          late,
+          unknown,
+          campaigns: [...new Set(updated.rows.map((u) => u.campaign_id))],
+        },
+        events,
+      };
+    },
   });
 }

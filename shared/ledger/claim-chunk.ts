@@ -41,21 +41,23 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
   // A takeover does not start a new attempt: it first asks the receiving side what happened.
   const attempts = input.mode === 'expired' ? 'n.attempts' : 'n.attempts + 1';
   const token = randomUUID();
-  return async (tx) => {
-    const claimed = await tx.query<{
-      id: number;
-      subscriber_id: number;
-      channel: Channel;
-      carrier: string;
-      attempts: number;
-      msisdn: string | null;
-      email: string | null;
-      display_name: string | null;
-      locale: string;
-      opted_out: boolean;
-      incident_id: number;
-    }>(
-      `WITH c AS (
+  return {
+    rows: input.ids,
+    run: async (tx) => {
+      const claimed = await tx.query<{
+        id: number;
+        subscriber_id: number;
+        channel: Channel;
+        carrier: string;
+        attempts: number;
+        msisdn: string | null;
+        email: string | null;
+        display_name: string | null;
+        locale: string;
+        opted_out: boolean;
+        incident_id: number;
+      }>(
+        `WITH c AS (
          UPDATE notification n
             SET state = 'sending', claim_token = $2, lease_until = now() + ($3 || ' milliseconds')::interval,
                 attempts = ${attempts}, updated_at = now()
@@ -68,51 +70,52 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
          FROM c JOIN subscribers s ON s.id = c.subscriber_id
          LEFT JOIN opt_outs o ON o.msisdn = s.msisdn
         ORDER BY c.id`,
-      [input.ids, token, String(input.leaseMs), input.campaignId],
-    );
-    const claimedIds = new Set(claimed.rows.map((r) => r.id));
-    const rest = input.ids.filter((id) => !claimedIds.has(id));
-    let skipped: ClaimResult['skipped'] = [];
-    if (rest.length > 0) {
-      const r = await tx.query<{ id: number; state: NotificationState; expired: boolean }>(
-        `SELECT id, state, (lease_until IS NOT NULL AND lease_until < now()) AS expired
-           FROM notification WHERE id = ANY($1::bigint[])`,
-        [rest],
+        [input.ids, token, String(input.leaseMs), input.campaignId],
       );
-      skipped = r.rows.map((x) => ({ id: x.id, state: x.state, leaseExpired: x.expired }));
-    }
-    const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
-      input.campaignId,
-    ]);
-    const events: AuditEventInput[] = claimed.rows.map((r) => ({
-      type: 'notification.attempt_started' as const,
-      outcome: input.mode === 'expired' ? 'lease-takeover' : null,
-      actor: input.actor,
-      incidentId: r.incident_id,
-      campaignId: input.campaignId,
-      notificationId: r.id,
-      carrier: r.carrier,
-      channel: r.channel,
-      attempt: r.attempts,
-      ...auditRecipient(r.subscriber_id, r.channel, r.msisdn, r.email),
-    }));
-    const result: ClaimResult = {
-      token,
-      campaignState: cs.rows[0]?.state ?? null,
-      skipped,
-      claimed: claimed.rows.map((r) => ({
-        id: r.id,
-        subscriberId: r.subscriber_id,
-        channel: r.channel,
+      const claimedIds = new Set(claimed.rows.map((r) => r.id));
+      const rest = input.ids.filter((id) => !claimedIds.has(id));
+      let skipped: ClaimResult['skipped'] = [];
+      if (rest.length > 0) {
+        const r = await tx.query<{ id: number; state: NotificationState; expired: boolean }>(
+          `SELECT id, state, (lease_until IS NOT NULL AND lease_until < now()) AS expired
+           FROM notification WHERE id = ANY($1::bigint[])`,
+          [rest],
+        );
+        skipped = r.rows.map((x) => ({ id: x.id, state: x.state, leaseExpired: x.expired }));
+      }
+      const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
+        input.campaignId,
+      ]);
+      const events: AuditEventInput[] = claimed.rows.map((r) => ({
+        type: 'notification.attempt_started' as const,
+        outcome: input.mode === 'expired' ? 'lease-takeover' : null,
+        actor: input.actor,
+        incidentId: r.incident_id,
+        campaignId: input.campaignId,
+        notificationId: r.id,
         carrier: r.carrier,
-        attempts: r.attempts,
-        msisdn: r.msisdn,
-        email: r.email,
-        displayName: r.display_name,
-        locale: r.locale,
-        optedOut: r.opted_out,
-      })),
-    };
-    return { result, events };
+        channel: r.channel,
+        attempt: r.attempts,
+        ...auditRecipient(r.subscriber_id, r.channel, r.msisdn, r.email),
+      }));
+      const result: ClaimResult = {
+        token,
+        campaignState: cs.rows[0]?.state ?? null,
+        skipped,
+        claimed: claimed.rows.map((r) => ({
+          id: r.id,
+          subscriberId: r.subscriber_id,
+          channel: r.channel,
+          carrier: r.carrier,
+          attempts: r.attempts,
+          msisdn: r.msisdn,
+          email: r.email,
+          displayName: r.display_name,
+          locale: r.locale,
+          optedOut: r.opted_out,
+        })),
+      };
+      return { result, events };
+    },
   };
 }

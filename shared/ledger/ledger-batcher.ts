@@ -6,16 +6,24 @@ import type { Db, Queryable } from '../store/db';
  * One step of ledger work: its statements, run in the caller's transaction, and the audit events
  * they produce. The events are appended in that same transaction, after every statement of it.
  */
-export type LedgerUnit<T> = (tx: Queryable) => Promise<{ result: T; events: AuditEventInput[] }>;
+export interface LedgerUnit<T> {
+  /** The notification rows its statements may lock (a batch locks them all first, in id order). */
+  rows: readonly number[];
+  run(tx: Queryable): Promise<{ result: T; events: AuditEventInput[] }>;
+}
 
 /** Runs one unit in a transaction of its own: statements, then its audit append. */
 export async function runLedgerUnit<T>(db: Db, unit: LedgerUnit<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    const { result, events } = await unit(tx);
+    const { result, events } = await unit.run(tx);
     await appendAudit(tx, events);
     return result;
   });
 }
+
+// Every writer of the ledger that touches many rows locks them in ascending id order (receipts
+// do too): two batches, or a batch and a receipt transaction, never wait on each other in a cycle.
+const LOCK_ROWS_SQL = 'SELECT id FROM notification WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE';
 
 export interface LedgerBatcher {
   run<T>(unit: LedgerUnit<T>): Promise<T>;
@@ -36,8 +44,10 @@ interface Waiting {
  * larger appends: one lock turn and one WAL flush for up to `maxUnits` chunks.
  *
  * Atomicity is unchanged: each unit's ledger transitions commit together with their audit events
- * (and with the other units of its batch). If a batch fails (a deadlock, a unit's own error), nothing
- * of it is committed and every unit runs again alone, so one unit's failure reaches only its caller.
+ * (and with the other units of its batch). A batch first locks every row its units may touch, in
+ * id order, so batches in different processes cannot deadlock on each other's rows. If a batch
+ * fails (a unit's own error, say), nothing of it is committed and every unit runs again alone, so
+ * one unit's failure reaches only its caller.
  */
 export function createLedgerBatcher(
   db: Db,
@@ -60,10 +70,13 @@ export function createLedgerBatcher(
     let results: unknown[];
     try {
       results = await db.transaction(async (tx) => {
+        const rows = new Set<number>();
+        for (const w of batch) for (const id of w.unit.rows) rows.add(id);
+        await tx.query(LOCK_ROWS_SQL, [[...rows]]);
         const out: unknown[] = [];
         const events: AuditEventInput[] = [];
         for (const w of batch) {
-          const r = await w.unit(tx);
+          const r = await w.unit.run(tx);
           out.push(r.result);
           for (const e of r.events) events.push(e);
         }

@@ -108,11 +108,14 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
         break;
     }
   }
-  if (plans.length === 0) return async () => ({ result: { retries: [], lostClaims: [] }, events: [] });
+  if (plans.length === 0)
+    return { rows: [], run: async () => ({ result: { retries: [], lostClaims: [] }, events: [] }) };
 
-  return async (tx) => {
-    const updated = await tx.query<{ id: number }>(
-      `UPDATE notification n
+  return {
+    rows: plans.map((p) => p.id),
+    run: async (tx) => {
+      const updated = await tx.query<{ id: number }>(
+        `UPDATE notification n
           SET state = p.state, reason = p.reason, carrier_code = p.code,
               provider_id = COALESCE(p.provider_id, n.provider_id),
               sent_at = CASE WHEN p.sent THEN now() ELSE n.sent_at END,
@@ -123,104 +126,105 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
               provider_id text, sent boolean, delivered boolean, next_ms bigint)
         WHERE n.id = p.id AND n.claim_token = $2 AND n.state = 'sending'
        RETURNING n.id`,
-      [
-        JSON.stringify(
-          plans.map((p) => ({
-            id: p.id,
-            state: p.state,
-            reason: p.reason,
-            code: p.code,
-            provider_id: p.providerId,
-            sent: p.sentAt,
-            delivered: p.deliveredAt,
-            next_ms: p.nextAttemptMs,
-          })),
-        ),
-        input.token,
-      ],
-    );
-    const written = new Set(updated.rows.map((r) => r.id));
-    const outcomeById = new Map(input.outcomes.map((o) => [o.id, o]));
-    const events: AuditEventInput[] = [];
-    for (const p of plans) {
-      if (!written.has(p.id)) continue;
-      const c = byId.get(p.id)!;
-      const o = outcomeById.get(p.id)!;
-      const common = {
-        actor: input.actor,
-        incidentId: input.incidentId,
-        campaignId: input.campaignId,
-        notificationId: p.id,
-        carrier: c.carrier,
-        channel: c.channel as Channel,
-        attempt: c.attempts,
-        ...auditRecipient(c.subscriberId, c.channel, c.msisdn, c.email),
-      };
-      const latency = 'latencyMs' in o ? { latencyMs: o.latencyMs } : {};
-      switch (p.state) {
-        case 'sent':
-          events.push({
-            ...common,
-            type: 'notification.sent',
-            outcome: 'accepted',
-            details: { providerId: p.providerId, ...latency },
-          });
-          break;
-        case 'delivered':
-          events.push({
-            ...common,
-            type: 'notification.sent',
-            outcome: 'accepted',
-            details: { providerId: p.providerId, ...latency },
-          });
-          events.push({
-            ...common,
-            type: 'notification.delivered',
-            outcome: 'delivered',
-            details: { via: 'smtp-final-mx' },
-          });
-          break;
-        case 'retrying':
-          events.push({
-            ...common,
-            type: 'notification.retry_scheduled',
-            outcome: p.code,
-            details: { reason: p.reason, delayMs: p.nextAttemptMs, ...latency },
-          });
-          break;
-        case 'failed':
-          events.push({
-            ...common,
-            type: o.result === 'refused' ? 'notification.refused_by_lint' : 'notification.failed',
-            outcome: p.code,
-            details: { reason: p.reason, ...latency },
-          });
-          if (o.result === 'refused')
+        [
+          JSON.stringify(
+            plans.map((p) => ({
+              id: p.id,
+              state: p.state,
+              reason: p.reason,
+              code: p.code,
+              provider_id: p.providerId,
+              sent: p.sentAt,
+              delivered: p.deliveredAt,
+              next_ms: p.nextAttemptMs,
+            })),
+          ),
+          input.token,
+        ],
+      );
+      const written = new Set(updated.rows.map((r) => r.id));
+      const outcomeById = new Map(input.outcomes.map((o) => [o.id, o]));
+      const events: AuditEventInput[] = [];
+      for (const p of plans) {
+        if (!written.has(p.id)) continue;
+        const c = byId.get(p.id)!;
+        const o = outcomeById.get(p.id)!;
+        const common = {
+          actor: input.actor,
+          incidentId: input.incidentId,
+          campaignId: input.campaignId,
+          notificationId: p.id,
+          carrier: c.carrier,
+          channel: c.channel as Channel,
+          attempt: c.attempts,
+          ...auditRecipient(c.subscriberId, c.channel, c.msisdn, c.email),
+        };
+        const latency = 'latencyMs' in o ? { latencyMs: o.latencyMs } : {};
+        switch (p.state) {
+          case 'sent':
             events.push({
               ...common,
-              type: 'notification.failed',
+              type: 'notification.sent',
+              outcome: 'accepted',
+              details: { providerId: p.providerId, ...latency },
+            });
+            break;
+          case 'delivered':
+            events.push({
+              ...common,
+              type: 'notification.sent',
+              outcome: 'accepted',
+              details: { providerId: p.providerId, ...latency },
+            });
+            events.push({
+              ...common,
+              type: 'notification.delivered',
+              outcome: 'delivered',
+              details: { via: 'smtp-final-mx' },
+            });
+            break;
+          case 'retrying':
+            events.push({
+              ...common,
+              type: 'notification.retry_scheduled',
               outcome: p.code,
+              details: { reason: p.reason, delayMs: p.nextAttemptMs, ...latency },
+            });
+            break;
+          case 'failed':
+            events.push({
+              ...common,
+              type: o.result === 'refused' ? 'notification.refused_by_lint' : 'notification.failed',
+              outcome: p.code,
+              details: { reason: p.reason, ...latency },
+            });
+            if (o.result === 'refused')
+              events.push({
+                ...common,
+                type: 'notification.failed',
+                outcome: p.code,
+                details: { reason: p.reason },
+              });
+            break;
+          case 'suppressed':
+            events.push({
+              ...common,
+              type: 'notification.suppressed',
+              outcome: 'suppressed',
               details: { reason: p.reason },
             });
-          break;
-        case 'suppressed':
-          events.push({
-            ...common,
-            type: 'notification.suppressed',
-            outcome: 'suppressed',
-            details: { reason: p.reason },
-          });
-          break;
-        default:
-          break;
+            break;
+          default:
+            break;
+        }
       }
-    }
-    return {
-      result: {
-        retries: retries.filter((r) => written.has(r.id)),
-        lostClaims: plans.filter((p) => !written.has(p.id)).map((p) => p.id),
-      },
-      events,
-    };
+      return {
+        result: {
+          retries: retries.filter((r) => written.has(r.id)),
+          lostClaims: plans.filter((p) => !written.has(p.id)).map((p) => p.id),
+        },
+        events,
+      };
+    },
   };
 }

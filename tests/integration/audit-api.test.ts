@@ -16,6 +16,7 @@ import {
 } from '../../shared/audit/audit-event';
 import { generateSigningKey } from '../../shared/audit/signing-key';
 import { checkCheckpoint } from '../../shared/audit/checkpoint';
+import { writeCheckpoint } from '../../shared/audit/write-checkpoint';
 import { verifyBundle } from '../../shared/audit/audit-bundle';
 import type { AuditFilters } from '../../shared/api/audit.schema';
 
@@ -236,6 +237,11 @@ describe('GET /v1/audit', () => {
       { type: 'notification.failed' },
       { campaign: w.campaigns[1], type: 'notification.sent', channel: 'sms' },
       { outcome: 'BLOCKED' },
+      { campaign: w.campaigns[0], outcome: 'BLOCKED' },
+      { campaign: w.campaigns[1], outcome: 'BLOCKED', from: w.marks[1] },
+      { campaign: w.campaigns[2], outcome: 'no-such-code' },
+      { campaign: w.campaigns[0], actor: HOSTILE.actor },
+      { campaign: 999_999, outcome: 'BLOCKED' },
       { outcome: 'delivered', carrier: 'prairie-link' },
       { carrier: HOSTILE.carrier },
       { actor: 'key:k_operator' },
@@ -477,6 +483,23 @@ describe('export limits', () => {
     }) as string[][];
     expect(csv[csv.length - 1]![0]).toMatch(/^# truncated after 5 rows/);
     expect((await fetchText(small, '/v1/audit/export?format=bundle')).status).toBe(400);
+  });
+
+  it('rows cut from the end and the head wound back, behind the triggers → verify reports the cut', async () => {
+    const db = small.deps.db;
+    const cp = await writeCheckpoint(db, KEY);
+    expect((await get(small, '/v1/audit/verify')).body).toMatchObject({ ok: true });
+    await db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await tx.query('ALTER TABLE audit_head DISABLE TRIGGER USER');
+      await tx.query('DELETE FROM audit_log WHERE seq > 8');
+      await tx.query('UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_log WHERE seq = 8)');
+      await tx.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+      await tx.query('ALTER TABLE audit_head ENABLE TRIGGER USER');
+    });
+    const r = await get(small, '/v1/audit/verify');
+    expect(r.body).toMatchObject({ ok: false, firstBadSeq: 9 });
+    expect(r.body.reason).toMatch(new RegExp(`covers seq ${cp!.seq}`));
   });
 });
 

@@ -141,11 +141,43 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
     ];
     driven.add('subscriber');
   } else if (f.campaign !== undefined) {
-    sources = [
-      f.type ? one(['campaign_id', 'type'], [f.campaign, f.type]) : one(['campaign_id'], [f.campaign]),
-    ];
-    driven.add('campaign');
-    if (f.type) driven.add('type');
+    const rareOutcome = f.outcome !== undefined && !COMMON_OUTCOMES.has(f.outcome);
+    const person = f.actor !== undefined && !f.actor.startsWith('worker:');
+    if (f.type) {
+      sources = [one(['campaign_id', 'type'], [f.campaign, f.type])];
+      driven.add('type');
+    } else if (rareOutcome || person) {
+      // A failure code or a person within a campaign: walk that (small) index, but only across the
+      // campaign's stretch of the log; the campaign stays a condition.
+      // Row comparisons again, so the (campaign_id, seq) index answers both ends (see walkSql).
+      const span = await db.query<{ lo: number | null; hi: number | null }>(
+        `SELECT (SELECT seq FROM audit_log WHERE campaign_id IS NOT NULL AND (campaign_id, seq) > ($1::bigint, 0)
+                  ORDER BY campaign_id, seq LIMIT 1) AS lo,
+                (SELECT seq FROM audit_log WHERE campaign_id IS NOT NULL
+                    AND (campaign_id, seq) <= ($1::bigint, ${Number.MAX_SAFE_INTEGER})
+                  ORDER BY campaign_id DESC, seq DESC LIMIT 1) AS hi,
+                (SELECT 1 FROM audit_log WHERE campaign_id IS NOT NULL AND (campaign_id, seq) > ($1::bigint, 0)
+                    AND (campaign_id, seq) <= ($1::bigint, ${Number.MAX_SAFE_INTEGER}) LIMIT 1) AS any`,
+        [f.campaign],
+      );
+      const { lo, hi, any } = (span.rows[0] ?? { lo: null, hi: null, any: null }) as {
+        lo: number | null;
+        hi: number | null;
+        any: number | null;
+      };
+      if (lo === null || hi === null || any === null) empty = true;
+      else {
+        afterFloor = Math.max(afterFloor, Number(lo) - 1);
+        through = Math.min(through ?? Number.MAX_SAFE_INTEGER, Number(hi));
+      }
+      sources = rareOutcome
+        ? [one(['outcome'], [f.outcome!], [COMMON_OUTCOMES_SQL])]
+        : [one(['actor'], [f.actor!], [PERSON_ACTOR_SQL])];
+      driven.add(rareOutcome ? 'outcome' : 'actor');
+    } else {
+      sources = [one(['campaign_id'], [f.campaign])];
+    }
+    if (!driven.has('outcome') && !driven.has('actor')) driven.add('campaign');
     if (f.incident !== undefined) {
       if (!incidentCampaigns.includes(f.campaign)) empty = true;
       driven.add('incident');

@@ -104,6 +104,18 @@ export async function verifyLiveChain(
     failure = { seq: head.seq, reason: 'audit_head does not match the last row' };
   }
   if (badCheckpoint && (!failure || badCheckpoint.seq < failure.seq)) failure = badCheckpoint;
+  // A signed checkpoint past the head means rows were cut from the end and the head wound back.
+  const beyond = await db.query<{ seq: number | null }>(
+    'SELECT max(seq) AS seq FROM audit_checkpoints WHERE seq > $1',
+    [head.seq],
+  );
+  const cut = beyond.rows[0]?.seq;
+  if (cut !== null && cut !== undefined && (!failure || head.seq + 1 < failure.seq)) {
+    failure = {
+      seq: head.seq + 1,
+      reason: `a signed checkpoint covers seq ${Number(cut)}, past the head: the log was cut short`,
+    };
+  }
 
   const result: AuditVerifyResult = {
     ok: failure === null,
