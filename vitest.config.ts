@@ -14,7 +14,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000 },
       },
-      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], testTimeout: 120_000 } },
+      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], testTimeout: 240_000 } },
       // `npm run test:chaos`: long, real processes and faults; not part of `npm test`.
       {
         extends: true,

@@ -69,6 +69,9 @@ beforeAll(async () => {
     acceptDownloads: true,
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // A loaded CI machine renders and delivers slowly: wait on behaviour, not on a fixed 30 s.
+  context.setDefaultTimeout(90_000);
+  page.setDefaultTimeout(90_000);
   // Everything must be served locally: the api and, for the inbox step, the carrier-sim.
   page.on('request', (req) => {
     const u = new URL(req.url());
