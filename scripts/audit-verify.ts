@@ -7,7 +7,8 @@
  *
  * Pin the signing key (--key with the PEM from GET /v1/audit/public-key, or --key-id): without it the
  * bundle's own key is trusted, which proves consistency but not who signed. `-` reads stdin.
- * Exit codes: 0 verified, 1 broken, 2 could not run (usage, unreadable file, untrusted key).
+ * Exit codes: 0 verified; 1 broken, or its end not vouched for by a trusted key; 2 could not run
+ * (usage, unreadable file or key).
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -555,6 +555,7 @@ async function apiChild(schema: string): Promise<void> {
     logger,
     version: 'bench',
   });
+  process.on('SIGTERM', () => process.exit(0)); // exits cleanly, so --cpu-prof can write its profile
   const server = app.listen(0, '127.0.0.1', () => {
     console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
@@ -605,7 +606,9 @@ async function timeExport(
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     if (out && !out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
+    // Native search, so the measuring client takes little CPU from the api and the database.
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) newlines++;
   }
   if (out) await new Promise<void>((r) => out.end(() => r()));
   const seconds = (performance.now() - t0) / 1000;

@@ -242,6 +242,12 @@ async function main(): Promise<void> {
     baseEnv: process.env,
     extraEnv,
   });
+  // Ctrl-C or a timeout: stop what was started and remove the schema and the queue keys.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping the stack and removing the benchmark's schema and keys…`);
+      void local.close().finally(() => process.exit(130));
+    });
   const watch: WatchedProcess[] = [...local.processes];
   const sampler = startResourceSampler({ processes: watch, redisUrl, intervalMs: 500 });
   let result: BenchResult | null = null;
@@ -282,6 +288,10 @@ async function main(): Promise<void> {
       [ceilingCampaign],
     );
     sampler.mark();
+    // No queue, no HTTP, and no engine: the worker processes are paused (SIGSTOP) so their reconciler
+    // does not see a running campaign with pending rows and start delivering it alongside.
+    const workerPids = local.processes.filter((p) => p.name.startsWith('worker')).map((p) => p.pid);
+    for (const pid of workerPids) process.kill(pid, 'SIGSTOP');
     const ceiling: DbCeilingResult = await runDbCeiling(local.db, {
       campaignId: ceilingCampaign,
       incidentId: incident.rows[0]!.incident_id,
@@ -290,6 +300,8 @@ async function main(): Promise<void> {
       lanes: 8 * WORKERS,
       receiptBatch: 500,
       workers: WORKERS,
+    }).finally(() => {
+      for (const pid of workerPids) process.kill(pid, 'SIGCONT');
     });
     log(`  DB ceiling: ${ceiling.perSec}/s (${JSON.stringify(ceiling.stageSeconds)})`);
 

@@ -3,6 +3,7 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  randomUUID,
   type KeyObject,
 } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
@@ -76,7 +77,8 @@ export async function loadSigningKey(opts: {
   }
   await mkdir(path.dirname(file), { recursive: true });
   const fresh = generateSigningKey();
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // A name of its own per call: two callers in one process must not write the same temporary file.
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(tmp, fresh.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
     mode: 0o600,
   });

@@ -8,10 +8,11 @@ import type { ImportResult, Subscriber } from '../../shared/api/subscribers.sche
 
 let api: ApiHarness;
 let small: ApiHarness;
+// Two apps, each migrating its own database: slow on PGlite when the machine is busy.
 beforeAll(async () => {
   api = await startApi('subscribers');
   small = await startApi('subscriberslimits', { BULK_MAX_ROWS: '5', BULK_MAX_BYTES: '2048' });
-});
+}, 120_000);
 afterAll(async () => {
   await api?.close();
   await small?.close();
@@ -500,7 +501,7 @@ describe('GET /v1/subscribers → filters and cursor pagination', () => {
     await api.deps.db.query(
       `INSERT INTO opt_outs (msisdn) SELECT msisdn FROM subscribers WHERE carrier = 'cedar-valley' AND opted_out_at IS NULL ORDER BY id LIMIT 5`,
     );
-  });
+  }, 120_000);
 
   async function walk(query: string): Promise<Subscriber[]> {
     const out: Subscriber[] = [];

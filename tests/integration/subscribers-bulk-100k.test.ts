@@ -24,7 +24,7 @@ const POPULATION: PopulationOptions = {
 let api: ApiHarness;
 beforeAll(async () => {
   api = await startApi('subscribers100k');
-});
+}, 120_000);
 afterAll(async () => {
   await api?.close();
 });

@@ -370,21 +370,25 @@ async function streamBundle(
   let after = start.seq;
   let rows = 0;
   let headHash = start.hash;
+  let headSeq = start.seq;
+  // Seq windows, as in verify-live-chain.ts: each query is a small primary-key range.
   while (ok && after < toSeq) {
+    const upto = Math.min(toSeq, after + BATCH_ROWS);
     const batch = await deps.db.query<AuditRow>(
-      `SELECT * FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT ${BATCH_ROWS}`,
-      [after, toSeq],
+      'SELECT * FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq',
+      [after, upto],
     );
-    if (batch.rows.length === 0) break;
+    after = upto;
+    if (batch.rows.length === 0) continue;
     let text = '';
     for (const r of batch.rows) text += bundleLine({ kind: 'row', row: normalizeRow(r) });
     rows += batch.rows.length;
     const lastRow = batch.rows[batch.rows.length - 1]!;
-    after = Number(lastRow.seq);
+    headSeq = Number(lastRow.seq);
     headHash = lastRow.hash;
     ok = await sink.write(text);
   }
-  if (ok) ok = await sink.write(bundleLine({ kind: 'end', rows, headSeq: after, headHash }));
+  if (ok) ok = await sink.write(bundleLine({ kind: 'end', rows, headSeq, headHash }));
   return {
     format: 'bundle',
     rows,

@@ -36,7 +36,11 @@ const QUOTE_ERRORS: Record<string, string> = {
 /** One record with quotes → its fields, by csv-parse. */
 function parseQuoted(text: string): string[] | { error: string } {
   try {
-    const records = parseCsv(text, { relax_column_count: true, bom: false }) as string[][];
+    const records = parseCsv(text, {
+      relax_column_count: true,
+      bom: false,
+      record_delimiter: '\n',
+    }) as string[][];
     if (records.length !== 1) return { error: 'bad quoting: the record holds more than one row' };
     return records[0]!;
   } catch (err) {
@@ -78,7 +82,8 @@ function fieldsOf(texts: readonly string[]): (string[] | { error: string })[] {
   return out;
 }
 
-function headerError(line: number, message: string, details: ErrorDetail[] = []): AppError {
+/** A header problem: a 400 before any row is read, so nothing is registered. */
+function headerError(message: string, details: ErrorDetail[]): AppError {
   return new AppError('VALIDATION_FAILED', message, details);
 }
 
@@ -87,13 +92,13 @@ const shown = (name: string) => JSON.stringify(name.length > 40 ? `${name.slice(
 /** The header row → the API field of each column; refuses unknown, repeated and missing columns. */
 function readHeader(r: FramedRecord): (keyof SubscriberInputRaw)[] {
   if (r.problem || !isUtf8(r.bytes)) {
-    throw headerError(r.line, 'the CSV header row is unreadable (too long, unclosed quote or not UTF-8)', [
+    throw headerError('the CSV header row is unreadable (too long, unclosed quote or not UTF-8)', [
       { line: r.line, path: 'header', code: 'MALFORMED_HEADER', message: 'the header row cannot be read' },
     ]);
   }
   const names = fieldsOf([r.bytes.toString('utf8')])[0]!;
   if (!Array.isArray(names)) {
-    throw headerError(r.line, `the CSV header row is malformed: ${names.error}`, [
+    throw headerError(`the CSV header row is malformed: ${names.error}`, [
       { line: r.line, path: 'header', code: 'MALFORMED_HEADER', message: names.error },
     ]);
   }
@@ -130,7 +135,6 @@ function readHeader(r: FramedRecord): (keyof SubscriberInputRaw)[] {
   }
   if (details.length > 0) {
     throw headerError(
-      r.line,
       `the CSV header row does not match the subscriber columns: ${details[0]!.message}`,
       details,
     );
