@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './redis';
 import { DELIVER_QUEUES, FANOUT_QUEUE, RECEIPTS_QUEUE } from './queues';
 
 /** Completed jobs are trimmed at once (the ledger is the record); failed ones are kept a day. */
@@ -18,12 +19,24 @@ export interface QueueClient {
   close(): Promise<void>;
 }
 
+/**
+ * The BullMQ key prefix of one queue. On one server it is QUEUE_PREFIX, unchanged. On a Redis
+ * Cluster, BullMQ's scripts touch many keys of a queue at once, so they must share a slot: the
+ * queue's name becomes the hash tag (`bd:{receipts}:receipts:wait`). Every queue's keys
+ * sit in one slot, and different queues hash to different slots, so the per-carrier queues spread
+ * over the shards (a prefix in braces, `{bd}`, would pin every queue to one slot, one shard).
+ * Producers and workers must agree on it: both take it from here.
+ */
+export function queuePrefix(connection: RedisClient, prefix: string, queueName: string): string {
+  return connection instanceof Cluster ? `${prefix}:{${queueName}}` : prefix;
+}
+
 /** Producer handles for every queue in the registry, over one shared connection. */
-export function createQueueClient(connection: Redis, prefix: string): QueueClient {
+export function createQueueClient(connection: RedisClient, prefix: string): QueueClient {
   const make = (name: string) =>
     new Queue(name, {
       connection,
-      prefix,
+      prefix: queuePrefix(connection, prefix, name),
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
       skipWaitingForReady: true,
     });

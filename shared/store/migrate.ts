@@ -11,6 +11,7 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '
  */
 export async function migrate(db: Db, schema: string): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  if (await allApplied(db, schema, files)) return [];
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(727272)');
@@ -31,4 +32,19 @@ export async function migrate(db: Db, schema: string): Promise<string[]> {
     }
   });
   return applied;
+}
+
+/**
+ * Whether every migration is already recorded, read without the lock. The lock is one for the whole
+ * database (migrations create a role too), so a process restarting against a migrated schema would
+ * otherwise queue behind another schema's long migration; restarted workers must be up in a second.
+ */
+async function allApplied(db: Db, schema: string, files: readonly string[]): Promise<boolean> {
+  try {
+    const r = await db.query<{ name: string }>(`SELECT name FROM "${schema}".schema_migrations`);
+    const done = new Set(r.rows.map((row) => row.name));
+    return files.every((f) => done.has(f));
+  } catch {
+    return false; // no schema or no table yet: migrate under the lock
+  }
 }

@@ -44,7 +44,8 @@ export function reportsRoutes(deps: ApiDeps): RouteSpec[] {
         }
         const report = await buildCampaignReport(deps.db, params.id, query);
         if (query.reveal === 'contact' && report.notDelivered.items.length > 0) {
-          const contacts = await revealContacts(deps.db, report.notDelivered.items, {
+          const items = report.notDelivered.items.map((i) => ({ ...i, campaignId: params.id }));
+          const contacts = await revealContacts(deps.db, items, {
             actor: actorOf(req),
             purpose: `GET ${base}?reveal=contact`,
             query: { ...query },

@@ -11,18 +11,25 @@ const MAX_HASHES_IN_EVENT = 1000; // the pii.read event lists whose contacts wer
  */
 export async function revealContacts(
   db: Db,
-  items: readonly { notificationId: number | null }[],
+  items: readonly { notificationId: number | null; campaignId?: number | null }[],
   ctx: { actor: string; purpose: string; query: Record<string, unknown>; campaignId?: number | null },
 ): Promise<Map<number, string | null>> {
   const ids = [...new Set(items.map((i) => i.notificationId).filter((id): id is number => id !== null))];
   if (ids.length === 0) return new Map();
+  // The ledger is partitioned by campaign: naming the campaigns lets PostgreSQL prune to theirs.
+  // (Only when every item names its campaign; otherwise no pruning.)
+  const withIds = items.filter((i) => i.notificationId !== null);
+  const campaigns = withIds.every((i) => typeof i.campaignId === 'number')
+    ? [...new Set(withIds.map((i) => i.campaignId as number))]
+    : [];
   return db.transaction(async (tx) => {
     const r = await tx.query<{ id: number; subscriber_id: number; channel: string; contact: string | null }>(
       `SELECT n.id, n.subscriber_id, n.channel,
               CASE WHEN n.channel = 'sms' THEN s.msisdn ELSE s.email END AS contact
          FROM notification n JOIN subscribers s ON s.id = n.subscriber_id
-        WHERE n.id = ANY($1::bigint[])`,
-      [ids],
+        WHERE n.id = ANY($1::bigint[])
+          AND (cardinality($2::bigint[]) = 0 OR n.campaign_id = ANY($2::bigint[]))`,
+      [ids, campaigns],
     );
     const hashes = [...new Set(r.rows.map((x) => subscriberHash(Number(x.subscriber_id))))];
     await appendAudit(tx, [
