@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATES, CHANNELS, LOCALES, type NoticeKind } from '../domain';
 import { audienceFilter } from '../ledger/audience';
+import { isoDate } from './common.schema';
+
+/** How far ahead a start time may be set: a drill is scheduled for days, not months. */
+export const MAX_START_AHEAD_DAYS = 30;
+/** Bounds of a campaign's throttle, in notifications per second. */
+export const THROTTLE_MIN_PER_SEC = 1;
+export const THROTTLE_MAX_PER_SEC = 100_000;
 
 const channelList = z
   .array(z.enum(CHANNELS))
@@ -18,6 +25,17 @@ export const campaignInput = z
     // A correction's audience (recipientsOfCampaign) is set by POST /v1/campaigns/:id/correction only.
     audience: audienceFilter.omit({ recipientsOfCampaign: true }).strict().default({}),
     locale: z.enum(LOCALES).optional(),
+    /** @defaultValue at trigger */
+    startAt: isoDate.optional().meta({
+      description:
+        'When delivery begins: an ISO 8601 instant with an offset, at most 30 days ahead. A trigger ' +
+        'before it leaves the campaign `triggered` until then; a trigger after it starts at once.',
+    }),
+    /** @defaultValue no campaign limit (the carriers' own limits still apply) */
+    throttle: z.number().int().min(THROTTLE_MIN_PER_SEC).max(THROTTLE_MAX_PER_SEC).optional().meta({
+      description:
+        'At most this many notifications of this campaign per second, email and SMS together, across every worker.',
+    }),
   })
   .meta({ id: 'CampaignInput' });
 export type CampaignInput = z.infer<typeof campaignInput>;
@@ -32,6 +50,10 @@ export const campaign = z
     channels: z.array(z.string()),
     audience: z.record(z.string(), z.unknown()),
     locale: z.string().nullable(),
+    /** Delivery begins at this instant (null: at trigger). */
+    startAt: z.string().nullable(),
+    /** At most this many notifications per second (null: no campaign limit). */
+    throttle: z.number().nullable(),
     state: z.enum(CAMPAIGN_STATES),
     fanOutDone: z.boolean(),
     triggeredAt: z.string().nullable(),
@@ -60,6 +82,8 @@ export const triggerAccepted = z
     id: z.number(),
     state: z.enum(CAMPAIGN_STATES),
     statusUrl: z.string(),
+    /** When delivery begins: the campaign's startAt, or now when that is unset or past. */
+    startsAt: z.string().optional(),
     /** Amended regime with a no-harm determination: recipients suppressed (and audited), none sent. */
     suppressed: z.number().optional(),
   })

@@ -11,6 +11,8 @@ export interface CampaignContext {
   correctionOf: CorrectedKind | null;
   noticeDate: Date;
   incident: NoticeIncident;
+  /** At most this many notifications per second (campaign-throttle.ts); null: no campaign limit. */
+  throttlePerSec: number | null;
 }
 
 /**
@@ -36,8 +38,9 @@ export function createCampaignContextCache(db: Db, max = 256) {
       advisory_id: string;
       le_delayed: boolean;
       correction_of: CorrectedKind | null;
+      throttle_per_sec: number | null;
     }>(
-      `SELECT c.kind, c.locale, c.triggered_at, i.id AS incident_id, i.exercise_id, i.title, i.threat_actor,
+      `SELECT c.kind, c.locale, c.triggered_at, c.throttle_per_sec, i.id AS incident_id, i.exercise_id, i.title, i.threat_actor,
               i.data_categories, i.window_start, i.window_end, i.determined_at, i.tlp, i.advisory_id,
               EXISTS (SELECT 1 FROM incident_holds h WHERE h.incident_id = i.id) AS le_delayed,
               (SELECT o.kind FROM campaigns o WHERE o.id = c.corrects_campaign_id) AS correction_of
@@ -52,6 +55,7 @@ export function createCampaignContextCache(db: Db, max = 256) {
       kind: row.kind,
       locale: row.locale,
       correctionOf: row.correction_of,
+      throttlePerSec: row.throttle_per_sec,
       noticeDate: new Date(row.triggered_at ?? Date.now()),
       incident: {
         id: row.incident_id,

@@ -13,6 +13,7 @@ import { lockIncident, toNoticeIncident, type IncidentRow } from './incidents/in
 import { evaluateIncident, regulatoryClock } from './incidents/incident-clock';
 import { assertNoticesSafe, lintNotices } from './lifecycle/notice-lint';
 import { suppressCampaign } from './lifecycle/suppress-campaign';
+import { startAtProblem } from '../../../shared/campaign-schedule';
 
 export interface CampaignRow {
   id: number;
@@ -33,6 +34,10 @@ export interface CampaignRow {
   paused_by_hold: boolean;
   suppressed_reason: string | null;
   corrects_campaign_id: number | null;
+  /** Delivery begins here (null: at trigger). */
+  start_at: Date | null;
+  /** At most this many notifications per second (null: no campaign limit). */
+  throttle_per_sec: number | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -57,6 +62,13 @@ export async function createCampaign(
       `not in the fictional carrier registry: ${unknown.map((u) => u.message).join('; ')}`,
       unknown,
     );
+  }
+  const startAt = input.startAt ? new Date(input.startAt) : null;
+  const startProblem = startAt && startAtProblem(startAt, new Date());
+  if (startProblem) {
+    throw new AppError('VALIDATION_FAILED', `startAt ${input.startAt}: ${startProblem.message}`, [
+      { path: 'body.startAt', ...startProblem },
+    ]);
   }
   return deps.db.transaction(async (tx) => {
     const inc = await tx.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [input.incidentId]);
@@ -105,9 +117,18 @@ export async function createCampaign(
     );
     const audience = { ...input.audience, carriers };
     const r = await tx.query<CampaignRow>(
-      `INSERT INTO campaigns (incident_id, kind, channels, audience, locale, created_by)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *`,
-      [input.incidentId, input.kind, input.channels, JSON.stringify(audience), input.locale ?? null, actor],
+      `INSERT INTO campaigns (incident_id, kind, channels, audience, locale, created_by, start_at, throttle_per_sec)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) RETURNING *`,
+      [
+        input.incidentId,
+        input.kind,
+        input.channels,
+        JSON.stringify(audience),
+        input.locale ?? null,
+        actor,
+        startAt,
+        input.throttle ?? null,
+      ],
     );
     const row = r.rows[0]!;
     await appendAudit(tx, [
@@ -117,7 +138,13 @@ export async function createCampaign(
         incidentId: row.incident_id,
         campaignId: row.id,
         outcome: 'draft',
-        details: { kind: row.kind, channels: row.channels, audience },
+        details: {
+          kind: row.kind,
+          channels: row.channels,
+          audience,
+          startAt: iso(row.start_at),
+          throttle: row.throttle_per_sec,
+        },
       },
     ]);
     return toCampaign(row, []);
@@ -143,6 +170,8 @@ export function toCampaign(
     channels: row.channels,
     audience: row.audience,
     locale: row.locale,
+    startAt: iso(row.start_at),
+    throttle: row.throttle_per_sec,
     state: row.state,
     fanOutDone: row.fanout_done,
     triggeredAt: iso(row.triggered_at),
@@ -168,7 +197,7 @@ export async function getCampaign(db: Queryable, id: number): Promise<Campaign> 
 }
 
 type TriggerDecision =
-  | { mode: 'send'; state: CampaignState }
+  | { mode: 'send'; state: CampaignState; startAt: Date | null; startsAt: Date }
   | { mode: 'suppress'; row: CampaignRow; reason: string }
   | { mode: 'refused'; reasons: BlockedReason[]; allowedFrom: string | null };
 
@@ -178,7 +207,8 @@ type TriggerDecision =
  * seen or sees this trigger (DOMAIN.md §5): no report recorded as sent, the legacy wait, or an active
  * hold refuse it (409, audited as campaign.trigger_refused); a recorded no-harm determination
  * (amended) completes it with every recipient suppressed and audited, nothing sent.
- * Otherwise the campaign becomes `triggered` with its audit event, and fan-out is enqueued. The
+ * Otherwise the campaign becomes `triggered` with its audit event, and fan-out is enqueued, delayed
+ * to the campaign's start time when that is still ahead (it stays `triggered` until then). The
  * database row is the outbox: if Redis refuses the job after the commit, the reconciler enqueues it.
  */
 export async function triggerCampaign(
@@ -190,7 +220,7 @@ export async function triggerCampaign(
   },
   id: number,
   actor: string,
-): Promise<{ id: number; state: CampaignState; suppressed?: number }> {
+): Promise<{ id: number; state: CampaignState; suppressed?: number; startsAt?: string }> {
   const clock = regulatoryClock(deps.config);
   const decision = await deps.db.transaction(async (tx): Promise<TriggerDecision> => {
     const first = await readCampaign(tx, id);
@@ -246,10 +276,13 @@ export async function triggerCampaign(
         };
       }
     }
-    await tx.query(
-      `UPDATE campaigns SET state = 'triggered', triggered_at = now(), updated_at = now() WHERE id = $1`,
+    // A start time still ahead leaves it `triggered` until then; one already past starts it now.
+    const t = await tx.query<{ starts_at: Date }>(
+      `UPDATE campaigns SET state = 'triggered', triggered_at = now(), updated_at = now() WHERE id = $1
+       RETURNING GREATEST(start_at, triggered_at) AS starts_at`,
       [id],
     );
+    const startsAt = new Date(t.rows[0]!.starts_at);
     await appendAudit(tx, [
       {
         type: 'campaign.triggered',
@@ -257,10 +290,15 @@ export async function triggerCampaign(
         incidentId: c.incident_id,
         campaignId: id,
         outcome: 'triggered',
-        details: { approvedBy: c.approved_by },
+        details: {
+          approvedBy: c.approved_by,
+          startAt: iso(c.start_at),
+          startsAt: startsAt.toISOString(),
+          throttle: c.throttle_per_sec,
+        },
       },
     ]);
-    return { mode: 'send', state: 'triggered' };
+    return { mode: 'send', state: 'triggered', startAt: c.start_at, startsAt };
   });
 
   if (decision.mode === 'refused') {
@@ -281,12 +319,12 @@ export async function triggerCampaign(
     return { id, state: r.state, suppressed: r.suppressed };
   }
   try {
-    await ensureFanOutJob(deps.queues, id);
+    await ensureFanOutJob(deps.queues, id, decision.startAt);
   } catch (err) {
     deps.logger.warn(
       { campaignId: id, err: (err as Error).message },
       'fan-out enqueue failed; the reconciler will retry',
     );
   }
-  return { id, state: decision.state };
+  return { id, state: decision.state, startsAt: decision.startsAt.toISOString() };
 }
