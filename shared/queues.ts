@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CHANNELS, type Channel } from './domain';
 import { CARRIERS } from './carriers';
@@ -51,6 +52,12 @@ export const jobIds = {
   chunk: (campaignId: number, channel: Channel, carrier: string, firstId: number) =>
     `c${campaignId}-${channel}-${carrier}-${firstId}`,
   retry: (notificationId: number, attempt: number) => `r${notificationId}-a${attempt}`,
+  /** Several retries in one job: named by what it holds, so the same batch enqueued twice is one job. */
+  retryBatch: (members: readonly { id: number; attempt: number }[]) =>
+    `rb-${createHash('sha256')
+      .update(members.map((m) => `${m.id}.${m.attempt}`).join(','))
+      .digest('hex')
+      .slice(0, 24)}`,
 };
 
 /** Idempotency key and Message-ID for a notification: deterministic, so the sink can drop a resend. */

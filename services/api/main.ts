@@ -54,6 +54,10 @@ if (config.RUN_WORKERS || db.kind === 'pglite') {
   });
 }
 
+// Test-only crash hook (chaos suite): die by SIGKILL right after a trigger commits and before it is
+// answered or its Idempotency-Key completed, the worst moment for a client's replay. Never set in
+// production.
+const crashAfterTrigger = process.env.BD_TEST_CRASH_AFTER_TRIGGER === '1';
 const { app } = createApp({
   config,
   db,
@@ -62,6 +66,7 @@ const { app } = createApp({
   logger,
   version,
   ...(workers ? { reconcile: (id: number) => workers.reconcile(id) } : {}),
+  ...(crashAfterTrigger ? { afterTriggerHook: () => process.kill(process.pid, 'SIGKILL') } : {}),
 });
 const server: Server = app.listen(config.API_PORT, config.API_HOST, () => {
   logger.info(

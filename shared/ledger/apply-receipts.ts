@@ -29,16 +29,20 @@ export async function applyReceipts(
   const latest = new Map<number, (typeof known)[number]>();
   for (const p of known) latest.set(p.key!.notificationId, p);
   const ids = [...latest.keys()];
+  // The campaigns the keys name: each statement reads only their ledger partitions (migration 050).
+  const campaigns = [...new Set(known.map((p) => p.key!.campaignId))];
   // Through this process's group commit: receipts share a transaction (and one audit append) with
   // the claims and records of the same moment, instead of a lock turn of their own per POST.
   return ledgerBatcherFor(db).run({
     rows: ids,
+    campaigns,
     run: async (tx) => {
       // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
       // `sending`, so their `notification.sent` event is written here and the trail stays complete.
       const before = await tx.query<{ id: number; state: string }>(
-        `SELECT id, state FROM notification WHERE id = ANY($1::bigint[]) AND state IN ('sending', 'sent') ORDER BY id FOR UPDATE`,
-        [ids],
+        `SELECT id, state FROM notification WHERE id = ANY($1::bigint[]) AND campaign_id = ANY($2::bigint[])
+            AND state IN ('sending', 'sent') ORDER BY id FOR UPDATE`,
+        [ids, campaigns],
       );
       const wasSending = new Set(before.rows.filter((b) => b.state === 'sending').map((b) => b.id));
       const updated = await tx.query<{
@@ -57,7 +61,7 @@ export async function applyReceipts(
               reason = CASE WHEN p.status = 'delivered' THEN n.reason ELSE 'receipt: ' || p.status END,
               claim_token = NULL, lease_until = NULL, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS p(id bigint, status text, error_code text, at timestamptz)
-        WHERE n.id = p.id AND n.state IN ('sending', 'sent')
+        WHERE n.id = p.id AND n.campaign_id = ANY($2::bigint[]) AND n.state IN ('sending', 'sent')
        RETURNING n.id, n.campaign_id, n.carrier, n.channel, n.attempts, n.state`,
         [
           JSON.stringify(
@@ -66,6 +70,7 @@ export async function applyReceipts(
               return { id, status: r.status, error_code: r.errorCode ?? null, at: r.at };
             }),
           ),
+          campaigns,
         ],
       );
       const appliedIds = new Set(updated.rows.map((u) => u.id));
@@ -79,8 +84,9 @@ export async function applyReceipts(
               carrier: string;
               channel: 'sms' | 'email';
             }>(
-              'SELECT id, campaign_id, state, carrier, channel FROM notification WHERE id = ANY($1::bigint[])',
-              [notApplied],
+              `SELECT id, campaign_id, state, carrier, channel FROM notification
+                WHERE id = ANY($1::bigint[]) AND campaign_id = ANY($2::bigint[])`,
+              [notApplied, campaigns],
             )
           ).rows
         : [];
@@ -101,6 +107,19 @@ export async function applyReceipts(
             details: { providerId: r.messageId, via: 'receipt-before-record' },
           });
         }
+        // Every receipt gets one receipt.* event (applied, duplicate, late or unknown), so the log
+        // accounts for each one; an applied receipt's comes first, then the transition it caused.
+        events.push({
+          type: 'receipt.applied',
+          actor,
+          campaignId: u.campaign_id,
+          notificationId: u.id,
+          carrier: u.carrier,
+          channel: u.channel,
+          attempt: u.attempts,
+          outcome: r.status,
+          details: { idempotencyKey: r.idempotencyKey, movedTo: u.state },
+        });
         events.push({
           type: u.state === 'delivered' ? 'notification.delivered' : 'notification.undelivered',
           actor,

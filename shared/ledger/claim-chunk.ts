@@ -43,6 +43,7 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
   const token = randomUUID();
   return {
     rows: input.ids,
+    campaigns: [input.campaignId],
     run: async (tx) => {
       const claimed = await tx.query<{
         id: number;
@@ -78,8 +79,8 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
       if (rest.length > 0) {
         const r = await tx.query<{ id: number; state: NotificationState; expired: boolean }>(
           `SELECT id, state, (lease_until IS NOT NULL AND lease_until < now()) AS expired
-           FROM notification WHERE id = ANY($1::bigint[])`,
-          [rest],
+           FROM notification WHERE id = ANY($1::bigint[]) AND campaign_id = $2`,
+          [rest, input.campaignId],
         );
         skipped = r.rows.map((x) => ({ id: x.id, state: x.state, leaseExpired: x.expired }));
       }

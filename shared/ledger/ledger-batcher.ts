@@ -9,6 +9,9 @@ import type { Db, Queryable } from '../store/db';
 export interface LedgerUnit<T> {
   /** The notification rows its statements may lock (a batch locks them all first, in id order). */
   rows: readonly number[];
+  /** The campaigns of those rows: the ledger is partitioned by campaign (migration 050), and a
+   * statement that names them reads only their partitions instead of probing every campaign's. */
+  campaigns: readonly number[];
   run(tx: Queryable): Promise<{ result: T; events: AuditEventInput[] }>;
 }
 
@@ -23,7 +26,8 @@ export async function runLedgerUnit<T>(db: Db, unit: LedgerUnit<T>): Promise<T> 
 
 // Every writer of the ledger that touches many rows locks them in ascending id order (receipts
 // do too): two batches, or a batch and a receipt transaction, never wait on each other in a cycle.
-const LOCK_ROWS_SQL = 'SELECT id FROM notification WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE';
+const LOCK_ROWS_SQL = `SELECT id FROM notification WHERE id = ANY($1::bigint[]) AND campaign_id = ANY($2::bigint[])
+  ORDER BY id FOR UPDATE`;
 
 export interface LedgerBatcher {
   run<T>(unit: LedgerUnit<T>): Promise<T>;
@@ -71,8 +75,10 @@ export function createLedgerBatcher(
     try {
       results = await db.transaction(async (tx) => {
         const rows = new Set<number>();
+        const campaigns = new Set<number>();
         for (const w of batch) for (const id of w.unit.rows) rows.add(id);
-        await tx.query(LOCK_ROWS_SQL, [[...rows]]);
+        for (const w of batch) for (const c of w.unit.campaigns) campaigns.add(c);
+        await tx.query(LOCK_ROWS_SQL, [[...rows], [...campaigns]]);
         const out: unknown[] = [];
         const events: AuditEventInput[] = [];
         for (const w of batch) {

@@ -8,14 +8,19 @@ import type { ClaimedNotification, SendOutcome } from './ledger-types';
 export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
+  /** The longest wait between two attempts. @defaultValue no cap */
+  maxDelayMs?: number;
   /** 0..1 random source for jitter; injectable for tests. */
   random?: () => number;
 }
 
-/** Exponential backoff with full jitter over the upper half: base·2^(n-1)·[0.5, 1). */
+/** Exponential backoff with full jitter over the upper half: min(base·2^(n-1), max)·[0.5, 1). */
 export function retryDelayMs(attempt: number, policy: RetryPolicy): number {
   const r = (policy.random ?? Math.random)();
-  const ceiling = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
+  const ceiling = Math.min(
+    policy.baseDelayMs * 2 ** Math.min(52, Math.max(0, attempt - 1)),
+    policy.maxDelayMs ?? Number.MAX_SAFE_INTEGER,
+  );
   return Math.round(ceiling * (0.5 + r / 2));
 }
 
@@ -109,10 +114,15 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
     }
   }
   if (plans.length === 0)
-    return { rows: [], run: async () => ({ result: { retries: [], lostClaims: [] }, events: [] }) };
+    return {
+      rows: [],
+      campaigns: [],
+      run: async () => ({ result: { retries: [], lostClaims: [] }, events: [] }),
+    };
 
   return {
     rows: plans.map((p) => p.id),
+    campaigns: [input.campaignId],
     run: async (tx) => {
       const updated = await tx.query<{ id: number }>(
         `UPDATE notification n
@@ -124,7 +134,7 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
               claim_token = NULL, lease_until = NULL, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS p(id bigint, state text, reason text, code text,
               provider_id text, sent boolean, delivered boolean, next_ms bigint)
-        WHERE n.id = p.id AND n.claim_token = $2 AND n.state = 'sending'
+        WHERE n.id = p.id AND n.campaign_id = $3 AND n.claim_token = $2 AND n.state = 'sending'
        RETURNING n.id`,
         [
           JSON.stringify(
@@ -140,6 +150,7 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
             })),
           ),
           input.token,
+          input.campaignId,
         ],
       );
       const written = new Set(updated.rows.map((r) => r.id));

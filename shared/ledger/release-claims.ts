@@ -23,9 +23,9 @@ export async function releaseClaims(
     const res = await tx.query<{ id: number }>(
       `UPDATE notification SET state = 'retrying', attempts = GREATEST(attempts - 1, 0), claim_token = NULL,
               lease_until = NULL, reason = $3, updated_at = now()
-        WHERE id = ANY($1::bigint[]) AND claim_token = $2 AND state = 'sending'
+        WHERE id = ANY($1::bigint[]) AND campaign_id = $4 AND claim_token = $2 AND state = 'sending'
        RETURNING id`,
-      [input.claimed.map((c) => c.id), input.token, input.reason],
+      [input.claimed.map((c) => c.id), input.token, input.reason, input.campaignId],
     );
     const released = new Set(res.rows.map((r) => r.id));
     await appendAudit(

@@ -51,6 +51,8 @@ export interface LaunchOptions {
   kind?: 'agency-advisory' | 'carrier-notice';
   /** Create and prepare, but do not trigger. */
   trigger?: boolean;
+  /** More campaign fields (start time, throttle). */
+  campaign?: { startAt?: string; throttle?: number };
 }
 
 /**
@@ -88,6 +90,7 @@ export async function launchCampaign(apiUrl: string, opts: LaunchOptions): Promi
     incidentId: incident.id,
     kind: opts.kind ?? 'carrier-notice',
     channels: opts.channels,
+    ...opts.campaign,
   });
   // Two-person rule: a second operator approves, then it is triggered.
   if (opts.trigger !== false)

@@ -36,6 +36,11 @@ export interface DeliverDeps {
   /** Test-only: called between a send and its record, to simulate a crash at the worst moment. */
   afterSendHook?: () => void;
   /**
+   * Admits a chunk of a throttled campaign (campaign-throttle.ts), bound to this job's id: 0 to go,
+   * else the ms to wait. Absent: campaign throttles are not enforced (unit tests, benches).
+   */
+  admitThrottled?: (n: number, perSec: number) => Promise<number>;
+  /**
    * Group commit for claims and records (shared/ledger/ledger-batcher.ts).
    * @defaultValue this process's batcher for `db`
    */
@@ -45,7 +50,9 @@ export interface DeliverDeps {
 export type DeliverResult =
   | { kind: 'done'; claimed: number; skipped: number }
   | { kind: 'paused' }
-  | { kind: 'rate_limited'; retryAfterMs: number };
+  | { kind: 'rate_limited'; retryAfterMs: number }
+  /** The campaign's throttle says not yet: nothing claimed; run again after waitMs. */
+  | { kind: 'throttled'; waitMs: number };
 
 function noticeContext(ctx: CampaignContext, n: ClaimedNotification, marker: string): NoticeContext {
   return {
@@ -125,10 +132,31 @@ function prepare(
 }
 
 /**
+ * A throttled campaign's chunk goes only when its throttle admits it, before anything is claimed, so a
+ * waiting chunk holds no claim and no lease. A paused or ended campaign does not spend its schedule.
+ */
+async function throttleGate(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult | null> {
+  if (!deps.admitThrottled) return null;
+  // A campaign that cannot be read is left to the claim, which finds nothing to send, as before.
+  const ctx = await deps.contexts.get(job.campaignId).catch(() => null);
+  if (!ctx?.throttlePerSec) return null;
+  const s = await deps.db.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
+    job.campaignId,
+  ]);
+  const state = s.rows[0]?.state;
+  if (state === 'paused') return { kind: 'paused' };
+  if (state !== 'triggered' && state !== 'running') return null; // the claim finds nothing to send
+  const waitMs = await deps.admitThrottled(job.ids.length, ctx.throttlePerSec);
+  return waitMs > 0 ? { kind: 'throttled', waitMs } : null;
+}
+
+/**
  * Deliver, one chunk: claim → render and lint → send → record outcomes and audit in one
  * transaction → re-queue transient failures on their own with backoff.
  */
 export async function deliverChunk(job: DeliverJob, deps: DeliverDeps): Promise<DeliverResult> {
+  const held = await throttleGate(job, deps);
+  if (held) return held;
   // Claim only when the channel can send now, so a claim's lease is not spent waiting for the pool.
   const release = await deps.adapters[job.channel].admit?.();
   try {
@@ -146,12 +174,18 @@ async function deliverAdmitted(job: DeliverJob, deps: DeliverDeps): Promise<Deli
   if (claim.campaignState === 'paused' && claim.claimed.length === 0) return { kind: 'paused' };
   const expired = claim.skipped.filter((s) => s.state === 'sending' && s.leaseExpired).map((s) => s.id);
   if (expired.length > 0) {
-    await resolveExpiredClaims(expired, {
+    // Those that never left go back on the queue now, not when the reconciler finds them stranded.
+    const retries = await resolveExpiredClaims(expired, {
       db: deps.db,
       adapters: deps.adapters,
       actor: deps.actor,
       logger: deps.logger,
+      // The configured lease, not the resolver's 30 s default: if this process dies while asking the
+      // sink, the rows must not wait half a minute for the next resolver.
+      leaseMs: deps.leaseMs,
+      campaignId: job.campaignId,
     });
+    if (retries.length > 0) await deps.enqueueRetries(job, retries);
   }
   if (claim.claimed.length === 0) return { kind: 'done', claimed: 0, skipped: claim.skipped.length };
 

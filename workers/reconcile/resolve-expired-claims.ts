@@ -8,6 +8,7 @@ import type { SendOutcome } from '../../shared/ledger/ledger-types';
 import type { ChannelAdapter } from '../deliver/channels/channel-adapter';
 
 const LOOKUP_CONCURRENCY = 32; // arrival lookups in flight at once
+const RESOLVE_SLICE = 4 * LOOKUP_CONCURRENCY; // rows claimed, looked up and recorded together
 
 export interface ResolveDeps {
   db: Db;
@@ -15,6 +16,9 @@ export interface ResolveDeps {
   actor: string;
   logger: Logger;
   leaseMs?: number;
+  /** The campaign the ids belong to, when the caller knows it: the ledger is partitioned by
+   * campaign (migration 050), so the lookup then reads one partition instead of probing all. */
+  campaignId?: number;
 }
 
 export interface Retry {
@@ -42,8 +46,9 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
   if (ids.length === 0) return [];
   const rows = await deps.db.query<{ id: number; campaign_id: number; incident_id: number }>(
     `SELECT n.id, n.campaign_id, c.incident_id FROM notification n JOIN campaigns c ON c.id = n.campaign_id
-      WHERE n.id = ANY($1::bigint[]) AND n.state = 'sending' AND n.lease_until < now()`,
-    [ids],
+      WHERE n.id = ANY($1::bigint[]) AND ($2::bigint IS NULL OR n.campaign_id = $2)
+        AND n.state = 'sending' AND n.lease_until < now()`,
+    [ids, deps.campaignId ?? null],
   );
   const byCampaign = new Map<number, { incidentId: number; ids: number[] }>();
   for (const r of rows.rows) {
@@ -52,68 +57,79 @@ export async function resolveExpiredClaims(ids: readonly number[], deps: Resolve
     byCampaign.set(r.campaign_id, e);
   }
   const retries: Retry[] = [];
-  for (const [campaignId, { incidentId, ids: cids }] of byCampaign) {
-    const claim = await claimChunk(deps.db, {
-      campaignId,
-      ids: cids,
-      leaseMs: deps.leaseMs ?? 30_000,
-      actor: deps.actor,
-      mode: 'expired',
-    });
-    const outcomes: SendOutcome[] = [];
-    // Ask the receiving side about several messages at once (a crash strands whole chunks).
-    for (let i = 0; i < claim.claimed.length; i += LOOKUP_CONCURRENCY) {
-      const batch = claim.claimed.slice(i, i + LOOKUP_CONCURRENCY);
-      const answers = await Promise.all(
-        batch.map((n) => deps.adapters[n.channel].hasArrived(arrivalKey(n.channel, campaignId, n.id))),
-      );
-      batch.forEach((n, j) => {
-        const key = arrivalKey(n.channel, campaignId, n.id);
-        outcomes.push(
-          answers[j]
-            ? {
-                id: n.id,
-                result: 'sent',
-                providerId: key,
-                latencyMs: 0,
-                finalDelivery: n.channel === 'email',
-              }
-            : {
-                id: n.id,
-                result: 'transient',
-                code: 'lease-expired',
-                reason: 'sender crashed before the message left',
-                latencyMs: 0,
-              },
-        );
-      });
-    }
-    const res = await recordOutcomes(deps.db, {
-      campaignId,
-      incidentId,
-      token: claim.token,
-      claimed: claim.claimed,
-      outcomes,
-      // The crashed attempt is not retried at once: a short delay, without re-counting it twice.
-      policy: { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: 100, random: () => 0 },
-      actor: deps.actor,
-    });
-    const byId = new Map(claim.claimed.map((c) => [c.id, c]));
-    for (const r of res.retries) {
-      const c = byId.get(r.id)!;
-      retries.push({
+  for (const [campaignId, { incidentId, ids: all }] of byCampaign) {
+    // A slice at a time, each recorded before the next is claimed: a resolver that dies mid-pass (a
+    // killed worker) leaves only its slice to wait out the lease again, not every row it was given.
+    for (let s = 0; s < all.length; s += RESOLVE_SLICE) {
+      const cids = all.slice(s, s + RESOLVE_SLICE);
+      const claim = await claimChunk(deps.db, {
         campaignId,
-        channel: c.channel,
-        carrier: c.carrier,
-        id: r.id,
-        attempt: r.attempt,
-        delayMs: r.delayMs,
+        ids: cids,
+        leaseMs: deps.leaseMs ?? 30_000,
+        actor: deps.actor,
+        mode: 'expired',
       });
+      const outcomes: SendOutcome[] = [];
+      // Ask the receiving side about several messages at once (a crash strands whole chunks).
+      for (let i = 0; i < claim.claimed.length; i += LOOKUP_CONCURRENCY) {
+        const batch = claim.claimed.slice(i, i + LOOKUP_CONCURRENCY);
+        const answers = await Promise.all(
+          batch.map((n) => deps.adapters[n.channel].hasArrived(arrivalKey(n.channel, campaignId, n.id))),
+        );
+        batch.forEach((n, j) => {
+          const key = arrivalKey(n.channel, campaignId, n.id);
+          outcomes.push(
+            answers[j]
+              ? {
+                  id: n.id,
+                  result: 'sent',
+                  providerId: key,
+                  latencyMs: 0,
+                  finalDelivery: n.channel === 'email',
+                }
+              : {
+                  id: n.id,
+                  result: 'transient',
+                  code: 'lease-expired',
+                  reason: 'sender crashed before the message left',
+                  latencyMs: 0,
+                },
+          );
+        });
+      }
+      const res = await recordOutcomes(deps.db, {
+        campaignId,
+        incidentId,
+        token: claim.token,
+        claimed: claim.claimed,
+        outcomes,
+        // The crashed attempt is not retried at once: a short delay, without re-counting it twice.
+        // Capped: a row whose senders kept dying must not wait minutes for the next try.
+        policy: {
+          maxAttempts: Number.MAX_SAFE_INTEGER,
+          baseDelayMs: 100,
+          maxDelayMs: 1_000,
+          random: () => 0,
+        },
+        actor: deps.actor,
+      });
+      const byId = new Map(claim.claimed.map((c) => [c.id, c]));
+      for (const r of res.retries) {
+        const c = byId.get(r.id)!;
+        retries.push({
+          campaignId,
+          channel: c.channel,
+          carrier: c.carrier,
+          id: r.id,
+          attempt: r.attempt,
+          delayMs: r.delayMs,
+        });
+      }
+      deps.logger.info(
+        { campaignId, resolved: claim.claimed.length, retried: res.retries.length },
+        'resolved expired claims',
+      );
     }
-    deps.logger.info(
-      { campaignId, resolved: claim.claimed.length, retried: res.retries.length },
-      'resolved expired claims',
-    );
   }
   return retries;
 }

@@ -40,7 +40,7 @@ export async function resolveMissingReceipts(
       `UPDATE notification n SET state = v.state, reason = v.reason, delivered_at = CASE WHEN v.state = 'delivered' THEN now() END,
               updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS v(id bigint, state text, reason text)
-        WHERE n.id = v.id AND n.state = 'sent' RETURNING n.id, n.state`,
+        WHERE n.id = v.id AND n.campaign_id = $2 AND n.state = 'sent' RETURNING n.id, n.state`,
       [
         JSON.stringify(
           verdicts.map(({ r, arrived }) => ({
@@ -49,6 +49,7 @@ export async function resolveMissingReceipts(
             reason: arrived ? null : 'no delivery receipt; the carrier has no record of the message',
           })),
         ),
+        campaignId,
       ],
     );
     const done = new Map(upd.rows.map((u) => [u.id, u.state]));

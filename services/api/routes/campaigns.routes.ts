@@ -8,7 +8,9 @@ import {
 import { errorBody, idParams } from '../../../shared/api/common.schema';
 import { AppError } from '../../../shared/errors';
 import type { ApiDeps } from '../steps/api-deps';
-import { createCampaign, getCampaign, triggerCampaign } from '../steps/campaigns';
+import { createCampaign, getCampaign } from '../steps/campaigns';
+import { triggerCampaignWithKey } from '../steps/lifecycle/trigger-with-key';
+import { idempotencyKeyOf } from '../steps/subscribers/idempotency';
 import { endexCampaign, pauseCampaign } from '../steps/control-campaign';
 import { resumeCampaignUnlessHeld } from '../steps/lifecycle/resume-campaign';
 import { actorOf } from '../http/principal';
@@ -59,21 +61,34 @@ export function campaignRoutes(deps: ApiDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/campaigns/:id/trigger',
-      summary: 'Trigger a campaign: acknowledged at once, fanned out by the workers',
+      summary:
+        'Trigger a campaign: acknowledged at once, fanned out by the workers. With an Idempotency-Key ' +
+        'header, a repeat (same key and caller, within 24 h) answers the first 202 again (header ' +
+        'Idempotent-Replayed: true), also when the api died before answering it',
       tags: ['campaigns'],
       roles: ['operator'],
       params: idParams,
       responses: {
         202: { description: 'Accepted', schema: triggerAccepted },
+        400: { description: 'A bad Idempotency-Key', schema: errorBody },
         404: { description: 'Unknown id', schema: errorBody },
-        409: { description: 'Not in a triggerable state', schema: errorBody },
+        409: {
+          description:
+            'Not in a triggerable state, or the Idempotency-Key is in use or was used for another campaign',
+          schema: errorBody,
+        },
         503: { description: 'Redis or the database is down', schema: errorBody },
       },
       handler: async ({ params, req }) => {
+        const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
         // Fail fast while Redis is away, before anything is recorded.
         await deps.redis.ping();
-        const r = await triggerCampaign(deps, params.id, actorOf(req));
-        return { status: 202, body: { ...r, statusUrl: `/v1/campaigns/${r.id}` } };
+        const r = await triggerCampaignWithKey(deps, { id: params.id, actor: actorOf(req), idempotencyKey });
+        return {
+          status: 202,
+          body: r.body,
+          ...(r.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+        };
       },
     }),
     defineRoute({
