@@ -2,10 +2,12 @@ import type { Queryable } from '../store/db';
 import type { AuditEventInput } from './audit-event';
 import { hashPreparedRow, prepareAuditRow } from './prepare-audit-row';
 
-// The head and the time of the last row, under the lock every appender takes.
-const LOCK_HEAD_SQL = `SELECT h.seq, h.hash, l.at
-  FROM audit_head h LEFT JOIN audit_log l ON l.seq = h.seq
- WHERE h.id = 1 FOR UPDATE OF h`;
+// The head and the time of its row, under the lock every appender takes. The head keeps the time
+// (migration 050): audit_log is partitioned by time, and a lookup by seq alone would plan and probe
+// every partition while the lock is held.
+const LOCK_HEAD_SQL = 'SELECT seq, hash, at FROM audit_head WHERE id = 1 FOR UPDATE';
+// A head moved by a writer that did not record the time (at NULL): find it by seq, once.
+const HEAD_ROW_AT_SQL = 'SELECT at FROM audit_log WHERE seq = $1';
 
 // One statement inserts the rows and advances the head: one round trip less under the lock.
 const INSERT_AND_ADVANCE_SQL = `WITH ins AS (
@@ -18,7 +20,7 @@ const INSERT_AND_ADVANCE_SQL = `WITH ins AS (
     campaign_id bigint, notification_id bigint, subscriber_hash text, contact_masked text, carrier text,
     channel text, attempt integer, outcome text, details jsonb, prev_hash text, hash text)
   RETURNING 1)
-UPDATE audit_head SET seq = $3, hash = $4 WHERE id = 1`;
+UPDATE audit_head SET seq = $3, hash = $4, at = $2 WHERE id = 1`;
 
 /**
  * Appends events to the chain inside the caller's transaction, so a ledger transition and its audit
@@ -36,7 +38,11 @@ export async function appendAudit(tx: Queryable, events: readonly AuditEventInpu
   const head = await tx.query<{ seq: number; hash: string; at: Date | string | null }>(LOCK_HEAD_SQL);
   const h = head.rows[0];
   if (!h) throw new Error('audit_head is missing: migrations not applied');
-  const lastAt = h.at === null ? 0 : new Date(h.at).getTime();
+  const headAt =
+    h.at === null && Number(h.seq) > 0
+      ? ((await tx.query<{ at: Date | string }>(HEAD_ROW_AT_SQL, [h.seq])).rows[0]?.at ?? null)
+      : h.at;
+  const lastAt = headAt === null ? 0 : new Date(headAt).getTime();
   const at = new Date(Math.max(Date.now(), lastAt)).toISOString();
   const atJson = `"${at}"`;
   let prev = h.hash;

@@ -1,10 +1,26 @@
 import { stringify } from 'csv-stringify/sync';
 
 /**
- * Cells a spreadsheet would run as a formula (CSV injection, OWASP): a leading `=`, `+`, `-`, `@`,
- * tab or carriage return, or their full-width forms, which some spreadsheets fold to ASCII.
+ * First characters that make a spreadsheet run a cell as a formula (CSV injection, OWASP; ASVS 5.0
+ * V1.2.10): `=`, `+`, `-`, `@`, tab, carriage return, NUL, and the full-width forms of the first four,
+ * which some spreadsheets fold to ASCII. The audit export checks the same list in SQL.
  */
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+export const FORMULA_START_CHARS: readonly string[] = [
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\0',
+  '\uFF1D',
+  '\uFF0B',
+  '\uFF0D',
+  '\uFF20',
+];
+const FORMULA_START = new RegExp(
+  `^[${FORMULA_START_CHARS.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`,
+);
 
 /** Prefixes a dangerous cell with an apostrophe, which spreadsheets show as text and do not evaluate. */
 export function neutralizeFormula(cell: string): string {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { authHeaders, http, startApi, type ApiHarness } from '../helpers/api-harness';
 import { appendAudit } from '../../shared/audit/append-audit';
 import {
@@ -19,12 +20,21 @@ import { checkCheckpoint } from '../../shared/audit/checkpoint';
 import { writeCheckpoint } from '../../shared/audit/write-checkpoint';
 import { verifyBundle } from '../../shared/audit/audit-bundle';
 import type { AuditFilters } from '../../shared/api/audit.schema';
+import { toSafeCsv, toSafeCsvFast } from '../../shared/audit/safe-csv';
+import { CSV_COLUMNS } from '../../services/api/steps/audit/export-audit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY = generateSigningKey();
 const KEY_PEM = KEY.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const auditor = authHeaders('auditor');
+
+/** fast-check seed: FC_SEED replays a failure; the seed is printed either way. */
+function seedFor(label: string): number {
+  const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2_147_483_647;
+  console.log(`[fast-check] ${label}: seed=${seed} (replay with FC_SEED=${seed})`);
+  return seed;
+}
 const get = (api: ApiHarness, p: string, headers = auditor) => http(api.url, 'GET', p, undefined, headers);
 
 /** Raw GET: status, headers and body text (exports are not JSON). */
@@ -501,6 +511,235 @@ describe('export limits', () => {
     expect(r.body).toMatchObject({ ok: false, firstBadSeq: 9 });
     expect(r.body.reason).toMatch(new RegExp(`covers seq ${cp!.seq}`));
   });
+});
+
+describe('GET /v1/audit/verify from a checkpoint', () => {
+  let v: ApiHarness;
+  /** Rewrites one row's outcome behind the append-only trigger (what an attacker with the owner role could do). */
+  const tamper = (seq: number) =>
+    v.deps.db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await tx.query(`UPDATE audit_log SET outcome = 'tampered' WHERE seq = $1`, [seq]);
+      await tx.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    });
+  beforeAll(async () => {
+    v = await startApi('auditverifycp', { AUDIT_SIGNING_KEY: KEY_PEM, AUDIT_CHECKPOINT_EVERY: '1000000' });
+    const events = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'notification.sent' as const,
+        actor: 'worker:deliver',
+        campaignId: 1,
+        notificationId: from + i,
+        carrier: 'prairie-link',
+        channel: 'sms' as const,
+        attempt: 1,
+        outcome: 'accepted',
+      }));
+    // 30 rows with signed checkpoints at 10 and 20.
+    for (const [from, n] of [
+      [1, 10],
+      [11, 10],
+      [21, 10],
+    ] as const) {
+      await v.deps.db.transaction((tx) => appendAudit(tx, events(from, n)));
+      if (from < 21) await writeCheckpoint(v.deps.db, KEY);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await v?.close();
+  });
+
+  it('untouched → from genesis, from seq 10, from the latest checkpoint → ok, each walk starting where asked', async () => {
+    // Each verification appends its own audit.verified event, so the head grows by one per call.
+    for (const [from, fromSeq] of [
+      ['genesis', 1],
+      ['10', 10],
+      ['checkpoint', 20],
+    ] as const) {
+      const r = (await get(v, `/v1/audit/verify?from=${from}`)).body as {
+        ok: boolean;
+        fromSeq: number;
+        headSeq: number;
+        rowsChecked: number;
+      };
+      expect(r, from).toMatchObject({ ok: true, fromSeq });
+      expect(r.headSeq, from).toBeGreaterThanOrEqual(30);
+      expect(r.rowsChecked, from).toBe(r.headSeq - fromSeq + 1);
+    }
+  });
+
+  it('rows edited after and before a checkpoint, then the checkpoint row itself → each walk reports the first broken seq it covers', async () => {
+    await tamper(25);
+    for (const from of ['10', '20', 'checkpoint', 'genesis'])
+      expect((await get(v, `/v1/audit/verify?from=${from}`)).body, from).toMatchObject({
+        ok: false,
+        firstBadSeq: 25,
+      });
+    // Before checkpoint 10: the full walk finds it; a walk from 10 trusts what the signature covers.
+    await tamper(5);
+    expect((await get(v, '/v1/audit/verify')).body).toMatchObject({ ok: false, firstBadSeq: 5 });
+    expect((await get(v, '/v1/audit/verify?from=10')).body).toMatchObject({ ok: false, firstBadSeq: 25 });
+    // The checkpoint's own row is re-hashed and held against the signed hash.
+    await tamper(20);
+    expect((await get(v, '/v1/audit/verify?from=20')).body).toMatchObject({
+      ok: false,
+      firstBadSeq: 20,
+    });
+    expect((await get(v, '/v1/audit/verify?from=10')).body).toMatchObject({ ok: false, firstBadSeq: 20 });
+    const verdicts = await get(v, '/v1/audit?type=audit.verified&outcome=broken&limit=100');
+    expect(
+      (verdicts.body.items as { details: { firstBadSeq: number } }[]).map((e) => e.details.firstBadSeq),
+    ).toEqual([25, 25, 25, 25, 5, 25, 20, 20]);
+  });
+});
+
+describe('CSV export of hostile values in every text column', () => {
+  let c: ApiHarness;
+  // Cells a spreadsheet would evaluate, or that would break a naive CSV writer, in columns that are
+  // written as they are (not inside the details JSON).
+  const CELLS = {
+    actor: '@SUM(1+1)*cmd|/C calc',
+    outcome: '\t=1+2',
+    carrier: '\r=HYPERLINK("http://x.example","click")',
+    contactMasked: '+1 555 0100\nsecond line, "quoted"',
+    subscriberHash: "=cmd|' /C calc'!A0",
+  };
+  beforeAll(async () => {
+    c = await startApi('auditcsvhostile', { AUDIT_SIGNING_KEY: KEY_PEM });
+    await c.deps.db.transaction((tx) =>
+      appendAudit(tx, [
+        {
+          type: 'notification.failed',
+          actor: CELLS.actor,
+          campaignId: 7,
+          notificationId: 1,
+          subscriberHash: CELLS.subscriberHash,
+          contactMasked: CELLS.contactMasked,
+          carrier: CELLS.carrier,
+          channel: 'sms',
+          attempt: 1,
+          outcome: CELLS.outcome,
+          details: { reason: '-1+1\n=2' },
+        },
+        {
+          type: 'notification.sent',
+          actor: 'worker:deliver',
+          campaignId: 7,
+          notificationId: 2,
+          outcome: 'accepted',
+        },
+      ]),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('every cell parses back to its value, dangerous ones behind an apostrophe; embedded newlines stay in their cell', async () => {
+    const res = await fetchText(c, '/v1/audit/export?format=csv&campaign=7');
+    expect(res.status).toBe(200);
+    const records = parse(res.text, { columns: true }) as Record<string, string>[];
+    expect(records.map((r) => r.seq)).toEqual(['1', '2']);
+    const [hostile] = records;
+    for (const [col, value] of Object.entries(CELLS)) {
+      expect(hostile![col], col).toBe(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+    }
+    expect(JSON.parse(hostile!.details!)).toEqual({ reason: '-1+1\n=2' });
+    // No cell of any record, once parsed, starts with a character that makes it a formula.
+    for (const r of records) for (const cell of Object.values(r)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('exports rendered by PostgreSQL → any text → CSV byte for byte what toSafeCsv writes, NDJSON the query’s events', async () => {
+    // Text PostgreSQL can store (no NUL, no lone surrogate), biased towards what CSV and JSON escape.
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom(
+          '=',
+          '+',
+          '-',
+          '@',
+          '\t',
+          '\r',
+          '\n',
+          '"',
+          ',',
+          "'",
+          '\\',
+          '/',
+          '＝',
+          '＋',
+          '\u0001',
+          '\u001f',
+          '\u2028',
+          'é',
+          '😀',
+        ),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+      ),
+      maxLength: 12,
+    });
+    const eventArb = fc.record({
+      actor: text,
+      outcome: fc.option(text),
+      carrier: fc.option(text),
+      contactMasked: fc.option(text),
+      subscriberHash: fc.option(text),
+      attempt: fc.option(fc.integer({ min: 0, max: 9 })),
+      details: fc.dictionary(text, fc.oneof(text, fc.integer(), fc.constant(null)), { maxKeys: 3 }),
+    });
+    let campaign = 1000;
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 15 }), async (events) => {
+        campaign += 1;
+        await c.deps.db.transaction((tx) =>
+          appendAudit(
+            tx,
+            events.map((e) => ({ ...e, type: 'notification.failed' as const, campaignId: campaign })),
+          ),
+        );
+        const stored = (
+          await c.deps.db.query<AuditRow & { details_text: string }>(
+            'SELECT *, details::text AS details_text FROM audit_log WHERE campaign_id = $1 ORDER BY seq',
+            [campaign],
+          )
+        ).rows;
+        const csv = await fetchText(c, `/v1/audit/export?format=csv&campaign=${campaign}`);
+        const expected = toSafeCsvFast(
+          stored.map((r) => [
+            Number(r.seq),
+            new Date(r.at).toISOString(),
+            r.type,
+            r.actor,
+            r.incident_id === null ? null : Number(r.incident_id),
+            Number(r.campaign_id),
+            r.notification_id === null ? null : Number(r.notification_id),
+            r.subscriber_hash,
+            r.contact_masked,
+            r.carrier,
+            r.channel,
+            r.attempt,
+            r.outcome,
+            r.details_text,
+            r.prev_hash,
+            r.hash,
+          ]),
+        );
+        expect(csv.text).toBe(toSafeCsv([], { header: CSV_COLUMNS }) + expected);
+        // Each export is audited under its campaign filter: keep to the events written above.
+        const f = `campaign=${campaign}&type=notification.failed`;
+        const nd = await fetchText(c, `/v1/audit/export?format=ndjson&${f}`);
+        const page = await get(c, `/v1/audit?${f}&limit=100`);
+        expect(nd.text.endsWith('\n')).toBe(true);
+        expect(
+          nd.text
+            .trimEnd()
+            .split('\n')
+            .map((l) => JSON.parse(l) as unknown),
+        ).toEqual(page.body.items);
+      }),
+      { seed: seedFor('export rendered by PostgreSQL'), numRuns: 25 },
+    );
+  }, 120_000);
 });
 
 function runVerify(args: string[]): Promise<{ code: number; out: string }> {

@@ -452,13 +452,13 @@ describe('audit checkpoints: Ed25519', () => {
 });
 
 describe('CSV export: formula injection', () => {
-  const DANGEROUS = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+  const DANGEROUS = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
 
   it('toSafeCsv → hostile cells → parse back to the value, dangerous ones behind an apostrophe', () => {
     const hostile = fc.oneof(
       fc.string(),
       fc
-        .tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', '＝', "'"), fc.string())
+        .tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\0', '\n', '"', ',', '＝', "'"), fc.string())
         .map(([a, b]) => a + b),
       fc.constantFrom(
         "=cmd|'/C calc'!A0",
@@ -494,7 +494,21 @@ describe('CSV export: formula injection', () => {
   it('toSafeCsvFast (the export writer) → any cells → byte for byte what csv-stringify writes', () => {
     const cell = fc.oneof(
       fc.string({ unit: 'binary' }),
-      fc.constantFrom('=1', '+1', '-1', '@a', '\t=1', '\r=1', '＝1', 'a,b', 'a"b', 'a\nb', 'a\rb', ''),
+      fc.constantFrom(
+        '=1',
+        '+1',
+        '-1',
+        '@a',
+        '\t=1',
+        '\r=1',
+        '\0=1',
+        '＝1',
+        'a,b',
+        'a"b',
+        'a\nb',
+        'a\rb',
+        '',
+      ),
       fc.integer(),
       fc.double({ noNaN: true, noDefaultInfinity: true }),
       fc.constant(null),

@@ -8,6 +8,7 @@ import type { AuditSigningKey } from '../../../../shared/audit/signing-key';
 import { ChainVerifier } from '../../../../shared/audit/verify-chain';
 import { checkpointsBetween, readHead, toSignedCheckpoint } from '../../../../shared/audit/write-checkpoint';
 import { AppError } from '../../../../shared/errors';
+import { readRetentionFloor } from '../../../../shared/store/apply-retention';
 
 const BATCH_ROWS = 5_000;
 
@@ -27,7 +28,13 @@ async function checkpointAt(db: Db, seq: number): Promise<SignedCheckpoint | nul
 }
 
 async function resolveStart(db: Db, key: AuditSigningKey, from: AuditVerifyQuery['from']): Promise<Start> {
-  if (from === 'genesis' || from === 0) return { fromSeq: 1, prevHash: GENESIS_HASH, anchor: null };
+  // Genesis, or after retention dropped the oldest partitions, the first row still stored: the floor
+  // comes from the latest audit.retention_applied event, which the walk itself re-checks.
+  const floor = await readRetentionFloor(db);
+  const origin: Start = floor
+    ? { fromSeq: floor.seq + 1, prevHash: floor.hash, anchor: null }
+    : { fromSeq: 1, prevHash: GENESIS_HASH, anchor: null };
+  if (from === 'genesis' || from === 0) return origin;
   let cp: SignedCheckpoint | null;
   if (from === 'checkpoint') {
     const r = await db.query<Parameters<typeof toSignedCheckpoint>[0]>(
@@ -35,10 +42,11 @@ async function resolveStart(db: Db, key: AuditSigningKey, from: AuditVerifyQuery
       [key.keyId],
     );
     cp = r.rows[0] ? toSignedCheckpoint(r.rows[0]) : null;
-    if (!cp) return { fromSeq: 1, prevHash: GENESIS_HASH, anchor: null };
+    if (!cp || (floor && cp.seq <= floor.seq)) return origin;
   } else {
     cp = await checkpointAt(db, from);
     if (!cp) throw new AppError('NOT_FOUND', `no checkpoint at seq ${from}; see GET /v1/audit/checkpoints`);
+    if (floor && cp.seq <= floor.seq) return origin; // its row is gone with the dropped partitions
   }
   // Start at the checkpoint's own row: its content is re-hashed and compared with the signed hash.
   const row = await db.query<{ prev_hash: string }>('SELECT prev_hash FROM audit_log WHERE seq = $1', [
