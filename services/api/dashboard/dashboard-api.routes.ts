@@ -3,7 +3,9 @@ import { defineRoute, type RouteSpec } from '../http/define-route';
 import { principalOf } from '../http/principal';
 import { idParams } from '../../../shared/api/common.schema';
 import { CARRIERS } from '../../../shared/carriers';
+import { US_REGIONS } from '../../../shared/population/us-regions';
 import {
+  ACCOUNT_TYPES,
   AUDIT_EVENT_TYPES,
   CHANNELS,
   CUSTOMER_NOTICE_KINDS,
@@ -49,6 +51,8 @@ export function dashboardApiRoutes(deps: ApiDeps): RouteSpec[] {
               kinds: CUSTOMER_NOTICE_KINDS,
               locales: LOCALES,
               dataCategories: DATA_CATEGORIES,
+              accountTypes: ACCOUNT_TYPES,
+              regions: US_REGIONS,
               regimes: REGIMES,
               tlp: TLP_LABELS,
               notificationStates: NOTIFICATION_STATES,

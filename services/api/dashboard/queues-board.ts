@@ -1,6 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createBullBoard } from '@bull-board/api';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { ApiDeps } from '../steps/api-deps';
@@ -20,10 +19,7 @@ export function queuesBoardRouter(deps: ApiDeps, sessions: SessionStore): Router
   adapter.setBasePath(QUEUES_BOARD_PATH);
   createBullBoard({
     queues: deps.queues.all().map((q) => new BullMQAdapter(q)),
-    // @bull-board/express 9.10.1 bundles its own @bull-board/api 9.10.1 beside the top-level 9.10.2;
-    // the two declare the same adapter shape with distinct private fields. Aligning the versions in
-    // package.json removes this cast.
-    serverAdapter: adapter as unknown as IServerAdapter,
+    serverAdapter: adapter,
     // The exercise marker, on this page too.
     options: { uiConfig: { boardTitle: 'EXERCISE · breach-drill queues' } },
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis';
 
 /** Name of the dashboard's session cookie (HttpOnly, SameSite=Strict; Secure over TLS). */
 export const SESSION_COOKIE = 'bd_session';
@@ -33,7 +33,7 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-export function createSessionStore(redis: Redis, prefix: string): SessionStore {
+export function createSessionStore(redis: RedisClient, prefix: string): SessionStore {
   const keyOf = (id: string) => `${prefix}:dashboard:session:${sha256(id)}`;
   return {
     async create(keyHash) {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../../../shared/errors';
 import { findActiveKey, hashKey, type ApiKeyRecord } from '../../../shared/auth/api-keys';
@@ -21,7 +21,7 @@ const KEY_CACHE_MS = 10_000; // a revoked key stops working within this long
 
 export interface GuardDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   prefix: string;
   ratePerMinute: number;

@@ -14,7 +14,7 @@ let cleanup = []; // closes event streams and timers of the page being left
 
 /** Children without the null/false placeholders of conditional UI (DOM would print "null"). */
 function kids(...xs) {
-  return xs.flat().filter((x) => x !== null && x !== undefined && x !== false);
+  return xs.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false);
 }
 
 /** Builds an element: h('a', { href: '#' }, 'text', child). Strings become text nodes. */
@@ -27,7 +27,7 @@ function h(tag, attrs = {}, ...children) {
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -42,7 +42,15 @@ class ApiError extends Error {
   }
 }
 
+/**
+ * Thrown by a page read that finished after the user moved on: that page must not be drawn over the
+ * newer one (two quick clicks would otherwise race, and the slower page would win).
+ */
+class StaleRoute extends Error {}
+let routeSeq = 0; // bumped by every route(); a GET remembers the one it was made for
+
 async function api(method, path, body) {
+  const seq = routeSeq;
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -56,6 +64,7 @@ async function api(method, path, body) {
   } catch {
     json = text;
   }
+  if (method === 'GET' && seq !== routeSeq) throw new StaleRoute();
   if (!res.ok) throw new ApiError(res.status, json);
   return json;
 }
@@ -70,12 +79,53 @@ function badge(text) {
   return h('span', { class: `badge ${text}` }, text);
 }
 
+/** A badge whose words differ from its colour class (ok, bad, due). */
+function flag(kind, text) {
+  return h('span', { class: `badge ${kind}` }, text);
+}
+
 function errorLine(err) {
   return h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err));
 }
 
 function field(label, input) {
   return h('label', {}, label, input);
+}
+
+/** A multi-line text field, for the written bases the regulatory records rest on. */
+function basisField(label, name = 'basis') {
+  return field(label, h('textarea', { name, rows: 3, required: true, minlength: 10, maxlength: 4000 }));
+}
+
+/** `datetime-local` inputs are read as UTC (the labels say so): value ↔ ISO 8601. */
+function toUtcInput(date) {
+  return date.toISOString().slice(0, 16);
+}
+function fromUtcInput(value) {
+  return value ? `${value}:00Z` : undefined;
+}
+
+/**
+ * A form that posts its body to the API and re-renders the page on success; errors show in the form.
+ * body(form) builds the JSON body from the form's fields.
+ */
+function apiForm(attrs, children, method, path, body) {
+  const msg = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'stack', ...attrs }, ...children, msg);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    msg.replaceChildren(...kids());
+    const submit = form.querySelector('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    try {
+      await api(method, path, body(form));
+      await route();
+    } catch (err) {
+      msg.replaceChildren(...kids(errorLine(err)));
+      if (submit) submit.disabled = false;
+    }
+  });
+  return form;
 }
 
 function checkboxes(legend, name, values, checked = [], labelOf = (v) => v) {
@@ -116,8 +166,8 @@ function carrierName(id) {
   return me?.vocab.carriers.find((c) => c.id === id)?.name ?? id;
 }
 
-/** Tables collapse to label/value rows on a phone. */
-function table(headers, rows) {
+/** Tables collapse to label/value rows on a phone. rowAttrs(i) adds attributes to row i. */
+function table(headers, rows, rowAttrs = () => ({})) {
   return h(
     'table',
     { class: 'responsive' },
@@ -133,10 +183,10 @@ function table(headers, rows) {
     h(
       'tbody',
       {},
-      rows.map((r) =>
+      rows.map((r, n) =>
         h(
           'tr',
-          {},
+          rowAttrs(n),
           r.map((cell, i) => h('td', { 'data-label': headers[i] }, cell)),
         ),
       ),
@@ -190,12 +240,14 @@ function parseHash() {
 }
 
 async function route() {
+  routeSeq++;
   for (const f of cleanup.splice(0)) f();
   const { parts, query } = parseHash();
   if (!me && parts[0] !== 'signin') {
     try {
       me = await api('GET', '/dashboard/api/me');
     } catch (err) {
+      if (err instanceof StaleRoute) return;
       if (err instanceof ApiError && err.status === 401) {
         sessionStorage.setItem('bd:return', location.hash || '#/incidents');
         location.hash = '#/signin';
@@ -211,9 +263,10 @@ async function route() {
     if (parts[0] === 'incidents' && parts[1]) return await renderIncident(Number(parts[1]));
     if (parts[0] === 'campaigns' && parts[1]) return await renderCampaign(Number(parts[1]));
     if (parts[0] === 'audit') return await renderAudit(query);
-    if (parts[0] === 'inbox') return await renderInbox();
+    if (parts[0] === 'inbox') return await renderInbox(query);
     return await renderIncidents();
   } catch (err) {
+    if (err instanceof StaleRoute) return; // a newer route() draws the page
     if (err instanceof ApiError && err.status === 401) {
       me = null;
       location.hash = '#/signin';
@@ -279,7 +332,7 @@ async function renderIncidents() {
           i.title,
           i.regime,
           i.tlp,
-          i.leReportSentAt ? badge('met') : badge('due'),
+          i.leReportSentAt ? flag('ok', 'sent') : flag('due', 'not sent'),
           String(i.campaigns),
           fmtTime(i.createdAt),
         ]),
@@ -377,60 +430,20 @@ async function renderIncident(id) {
   ])
     dl.append(h('dt', {}, k), h('dd', {}, val));
 
-  const gate = tl.customerNotices;
-  const timeline = card(
-    'Regulatory timeline',
-    h(
-      'p',
-      {},
-      `As of ${fmtTime(tl.asOf)} (${tl.timeZone}). Customer notices: `,
-      gate.allowedNow ? badge('ok') : badge('bad'),
-      gate.allowedNow ? ' allowed' : ' blocked',
-      gate.suppressed ? ' — suppressed (no-harm determination)' : '',
-    ),
-    gate.blockedReasons.length
-      ? h(
-          'ul',
-          {},
-          gate.blockedReasons.map((r) => h('li', {}, `${r.code}: ${r.description}`)),
-        )
-      : null,
-    table(
-      ['Deadline', 'Due', 'Status', 'Met / completed', 'Rule'],
-      tl.deadlines.map((d) => [
-        d.label,
-        fmtTime(d.dueAt),
-        badge(d.status),
-        fmtTime(d.metAt ?? d.completedAt),
-        d.rule,
-      ]),
-    ),
-    h('h2', {}, 'Holds'),
-    tl.holds.length
-      ? table(
-          ['Agency', 'Directed', 'Until', 'Active', 'Basis'],
-          tl.holds.map((x) => [
-            x.agency,
-            fmtTime(x.directedAt),
-            fmtTime(x.until),
-            x.active ? 'yes' : 'released',
-            x.basis,
-          ]),
-        )
-      : h('p', { class: 'muted' }, 'No agency holds.'),
-    h('h2', {}, 'Events'),
-    table(
-      ['At', 'Event', 'Summary', 'Actor'],
-      tl.events.map((ev) => [fmtTime(ev.at), ev.type, ev.summary, ev.actor]),
-    ),
-  );
-
   const leMsg = h('div', { 'aria-live': 'polite' });
   const le = card(
     'Law-enforcement report',
     inc.lawEnforcementReportSentAt
-      ? h('p', {}, badge('met'), ` Sent ${fmtTime(inc.lawEnforcementReportSentAt)}`)
-      : h('p', {}, badge('due'), ' Not sent yet: customer notices wait for it.'),
+      ? h(
+          'p',
+          {},
+          flag('ok', 'sent'),
+          ` Sent ${fmtTime(inc.lawEnforcementReportSentAt)}`,
+          tl.deadlines.some((d) => d.id === 'le-report' && d.status === 'missed')
+            ? ', after its deadline.'
+            : '.',
+        )
+      : h('p', {}, flag('due', 'not sent'), ' Not sent yet: customer notices wait for it.'),
     me.canOperate && !inc.lawEnforcementReportSentAt
       ? h(
           'div',
@@ -512,8 +525,310 @@ async function renderIncident(id) {
   render(
     `Incident #${inc.id}: ${inc.title}`,
     h('div', { class: 'grid2' }, card('Facts', dl), h('div', {}, le, report)),
+    timelineCard(tl),
+    h('div', { class: 'grid2' }, holdsCard(id, tl), determinationsCard(id, tl)),
     campaignList,
-    timeline,
+    eventsCard(tl),
+  );
+}
+
+const REGIME_NAMES = {
+  legacy: 'Legacy (47 CFR 64.2011, 2007 text)',
+  amended: 'Amended (FCC 23-111, Dec 2023)',
+};
+
+/** "in 3 d 4 h" / "2 h ago": how far a deadline is from the timeline's "as of". */
+function relative(at, asOf) {
+  const ms = Date.parse(at) - Date.parse(asOf);
+  const abs = Math.abs(ms);
+  const d = Math.floor(abs / 86_400_000);
+  const hrs = Math.floor((abs % 86_400_000) / 3_600_000);
+  const span = d ? `${d} d ${hrs} h` : hrs ? `${hrs} h` : `${Math.max(1, Math.round(abs / 60_000))} min`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/**
+ * The regulatory clock (DOMAIN.md §5): what is missed, what is due next, whether customer notices may
+ * go out now, and every deadline with its status. Missed deadlines come first and as an alert: they
+ * are what an exercise team must see at a glance.
+ */
+function timelineCard(tl) {
+  const gate = tl.customerNotices;
+  const next = tl.next;
+  return card(
+    'Regulatory timeline',
+    h(
+      'p',
+      { class: 'muted' },
+      `${REGIME_NAMES[tl.regime] ?? tl.regime}. Business days skip weekends and federal holidays (${tl.timeZone}). As of ${fmtTime(tl.asOf)}.`,
+    ),
+    tl.missed.length
+      ? h(
+          'div',
+          { class: 'alert bad', role: 'alert', 'data-testid': 'missed-deadlines' },
+          h('strong', {}, `Missed (${tl.missed.length}): `),
+          tl.missed.map((d) => `${d.label}, due ${fmtTime(d.dueAt)}`).join('; '),
+        )
+      : null,
+    h(
+      'p',
+      { class: 'notice', 'data-testid': 'next-deadline' },
+      next
+        ? [
+            h('strong', {}, 'Next due: '),
+            `${next.label}, by ${fmtTime(next.dueAt)} (${relative(next.dueAt, tl.asOf)}).`,
+          ]
+        : 'Nothing is due.',
+    ),
+    h(
+      'div',
+      { 'data-testid': 'customer-gate' },
+      h(
+        'p',
+        {},
+        h('strong', {}, 'Customer notices: '),
+        gate.suppressed
+          ? [flag('bad', 'suppressed'), ' by the no-harm determination']
+          : gate.allowedNow
+            ? [flag('ok', 'allowed'), ' may go out now']
+            : flag('bad', 'blocked'),
+        gate.allowedFrom && !gate.allowedNow && !gate.suppressed
+          ? ` (allowed from ${fmtTime(gate.allowedFrom)})`
+          : '',
+        gate.firstSentAt ? `; first sent ${fmtTime(gate.firstSentAt)}` : '',
+        '.',
+      ),
+      gate.blockedReasons.length
+        ? h(
+            'ul',
+            {},
+            gate.blockedReasons.map((r) => h('li', {}, r.description)),
+          )
+        : null,
+    ),
+    h(
+      'div',
+      { 'data-testid': 'deadlines' },
+      table(
+        ['Deadline', 'Due', 'Status', 'Met / completed', 'Rule'],
+        tl.deadlines.map((d) => [
+          d.label,
+          [
+            fmtTime(d.dueAt),
+            d.status === 'due' ? h('br') : null,
+            d.status === 'due' ? relative(d.dueAt, tl.asOf) : null,
+          ],
+          badge(d.status),
+          fmtTime(d.metAt ?? d.completedAt),
+          d.rule,
+        ]),
+        (i) => ({ 'data-deadline': tl.deadlines[i].id, 'data-status': tl.deadlines[i].status }),
+      ),
+    ),
+  );
+}
+
+function holdStatus(x) {
+  if (x.active) return 'active';
+  return x.releasedAt ? 'released' : 'lapsed';
+}
+
+/**
+ * Agency holds on customer notices: each directive, extension and release with its written basis;
+ * operators record them here (the API pauses and resumes the incident's customer campaigns).
+ */
+function holdsCard(id, tl) {
+  const holds = tl.holds.map((x) => {
+    const status = holdStatus(x);
+    return h(
+      'article',
+      { class: 'hold', 'data-testid': `hold-${x.id}`, 'data-status': status },
+      h('h3', {}, `Hold #${x.id}: ${x.agency} `, badge(status)),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Directed'),
+        h('dd', {}, `${fmtTime(x.directedAt)} (recorded by ${x.directedBy})`),
+        h('dt', {}, 'Until'),
+        h('dd', {}, fmtTime(x.until)),
+        h('dt', {}, 'Basis'),
+        h('dd', {}, x.basis),
+        x.extensions.map((e) => [
+          h('dt', {}, 'Extended'),
+          h(
+            'dd',
+            {},
+            `${fmtTime(e.at)}: ${fmtTime(e.previousUntil)} → ${fmtTime(e.until)} by ${e.by}. ${e.basis}`,
+          ),
+        ]),
+        x.releasedAt
+          ? [
+              h('dt', {}, 'Released'),
+              h('dd', {}, `${fmtTime(x.releasedAt)} by ${x.releasedBy}. ${x.releaseBasis}`),
+            ]
+          : null,
+      ),
+      me.canOperate && x.active
+        ? h(
+            'div',
+            { class: 'grid2' },
+            apiForm(
+              { 'data-testid': `extend-hold-${x.id}`, 'aria-label': `Extend hold ${x.id}` },
+              [
+                field(
+                  'New end (UTC)',
+                  h('input', {
+                    name: 'until',
+                    type: 'datetime-local',
+                    required: true,
+                    value: toUtcInput(new Date(Date.parse(x.until) + 14 * 86_400_000)),
+                  }),
+                ),
+                basisField('Written basis for the extension'),
+                h(
+                  'div',
+                  { class: 'actions' },
+                  h('button', { type: 'submit', class: 'secondary' }, 'Extend hold'),
+                ),
+              ],
+              'POST',
+              `/v1/incidents/${id}/holds/${x.id}/extend`,
+              (f) => ({ until: fromUtcInput(f.until.value), basis: f.basis.value }),
+            ),
+            apiForm(
+              { 'data-testid': `release-hold-${x.id}`, 'aria-label': `Release hold ${x.id}` },
+              [
+                basisField('Written basis for the release'),
+                h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Release hold')),
+              ],
+              'POST',
+              `/v1/incidents/${id}/holds/${x.id}/release`,
+              (f) => ({ basis: f.basis.value }),
+            ),
+          )
+        : null,
+    );
+  });
+  const direct = me.canOperate
+    ? apiForm(
+        { 'data-testid': 'hold-form', 'aria-label': 'Record an agency hold' },
+        [
+          h('h3', {}, 'Record an agency hold'),
+          field('Agency', h('input', { name: 'agency', required: true, maxlength: 200 })),
+          field('Directed at (UTC; empty: now)', h('input', { name: 'directedAt', type: 'datetime-local' })),
+          field(
+            'Until (UTC; at most 30 days after the directive)',
+            h('input', {
+              name: 'until',
+              type: 'datetime-local',
+              required: true,
+              value: toUtcInput(new Date(Date.now() + 14 * 86_400_000)),
+            }),
+          ),
+          basisField('Written basis (the directive)'),
+          h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Record hold')),
+        ],
+        'POST',
+        `/v1/incidents/${id}/holds`,
+        (f) => ({
+          agency: f.agency.value,
+          ...(f.directedAt.value ? { directedAt: fromUtcInput(f.directedAt.value) } : {}),
+          until: fromUtcInput(f.until.value),
+          basis: f.basis.value,
+        }),
+      )
+    : null;
+  return card(
+    'Agency holds',
+    h(
+      'p',
+      { class: 'muted' },
+      'An active hold pauses the incident’s customer notices; its release resumes them.',
+    ),
+    h('div', { 'data-testid': 'holds' }, holds.length ? holds : h('p', {}, 'No agency holds.')),
+    direct,
+  );
+}
+
+/** Amended regime: "no harm reasonably likely"; legacy: "urgent need, agency consulted". */
+function determinationsCard(id, tl) {
+  const nh = tl.noHarmDetermination;
+  const un = tl.urgentNeedOverride;
+  const recorded = (title, rec, extra) =>
+    h(
+      'div',
+      { class: 'notice' },
+      h('p', {}, h('strong', {}, title), ` recorded ${fmtTime(rec.at)} by ${rec.by}${extra}.`),
+      h('p', {}, rec.basis),
+    );
+  let body;
+  if (tl.regime === 'amended') {
+    body = nh
+      ? recorded(
+          'No harm reasonably likely:',
+          nh,
+          '; customer notices are suppressed, each recipient audited',
+        )
+      : me.canOperate
+        ? apiForm(
+            { 'data-testid': 'determination-form', 'aria-label': 'Record a no-harm determination' },
+            [
+              h(
+                'p',
+                { class: 'muted' },
+                'Recording “no harm reasonably likely” suppresses every later customer notice of this incident.',
+              ),
+              basisField('Written basis for “no harm reasonably likely”'),
+              h(
+                'div',
+                { class: 'actions' },
+                h('button', { type: 'submit', class: 'danger' }, 'Record no-harm determination'),
+              ),
+            ],
+            'POST',
+            `/v1/incidents/${id}/determinations`,
+            (f) => ({ finding: 'no-harm-reasonably-likely', basis: f.basis.value }),
+          )
+        : h('p', {}, 'No harm-based determination recorded.');
+  } else {
+    body = un
+      ? recorded('Urgent need:', un, `, ${un.agencyConsulted} consulted; the 7-business-day wait is lifted`)
+      : me.canOperate
+        ? apiForm(
+            { 'data-testid': 'urgent-need-form', 'aria-label': 'Record the urgent-need override' },
+            [
+              h(
+                'p',
+                { class: 'muted' },
+                'Legacy regime: customer notices wait 7 full business days after the report unless an urgent need is recorded, with the agency consulted.',
+              ),
+              field(
+                'Agency consulted',
+                h('input', { name: 'agencyConsulted', required: true, maxlength: 200 }),
+              ),
+              basisField('Written basis for the urgent need'),
+              h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Record urgent need')),
+            ],
+            'POST',
+            `/v1/incidents/${id}/urgent-need`,
+            (f) => ({ agencyConsulted: f.agencyConsulted.value, basis: f.basis.value }),
+          )
+        : h('p', {}, 'No urgent-need override recorded.');
+  }
+  return card('Determinations', h('div', { 'data-testid': 'determinations' }, body));
+}
+
+function eventsCard(tl) {
+  return card(
+    'Incident events (audited)',
+    h(
+      'div',
+      { 'data-testid': 'incident-events' },
+      table(
+        ['At', 'Event', 'Summary', 'Actor'],
+        tl.events.map((ev) => [fmtTime(ev.at), ev.type, ev.summary, ev.actor]),
+      ),
+    ),
   );
 }
 
@@ -555,6 +870,16 @@ function campaignForm(inc) {
       inc.carriers,
       carrierName,
     ),
+    checkboxes('Audience: data exposed (none checked: any)', 'audienceData', v.dataCategories),
+    checkboxes('Audience: account types (none checked: any)', 'audienceAccounts', v.accountTypes),
+    field(
+      'Audience: regions (none selected: all; Ctrl/⌘-click for several)',
+      h(
+        'select',
+        { name: 'audienceRegions', multiple: true, size: 4 },
+        v.regions.map((r) => h('option', { value: r }, r)),
+      ),
+    ),
     field('Locale', select('locale', v.locales, '', 'Each subscriber’s own')),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create campaign (draft)')),
     msg,
@@ -562,12 +887,20 @@ function campaignForm(inc) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const carriers = checked(form, 'audienceCarriers');
+      // Each audience criterion left empty means "any"; the API wants it absent, not empty.
+      const audience = {};
+      const criteria = {
+        carriers: checked(form, 'audienceCarriers'),
+        dataCategories: checked(form, 'audienceData'),
+        accountTypes: checked(form, 'audienceAccounts'),
+        regions: [...form.audienceRegions.selectedOptions].map((o) => o.value),
+      };
+      for (const [k, list] of Object.entries(criteria)) if (list.length) audience[k] = list;
       const c = await api('POST', '/v1/campaigns', {
         incidentId: inc.id,
         kind: form.kind.value,
         channels: checked(form, 'channels'),
-        audience: carriers.length ? { carriers } : {},
+        audience,
         ...(form.locale.value ? { locale: form.locale.value } : {}),
       });
       location.hash = `#/campaigns/${c.id}`;
@@ -626,7 +959,7 @@ async function renderCampaign(id) {
       ['Created by', c.createdBy ?? '—'],
       ['Approved by', c.approvedBy ? `${c.approvedBy} at ${fmtTime(c.approvedAt)}` : '—'],
       ['Triggered', fmtTime(c.triggeredAt)],
-      ['Completed', fmtTime(c.completedAt)],
+      [c.state === 'cancelled' ? 'Ended (ENDEX)' : 'Completed', fmtTime(c.completedAt)],
       c.correctsCampaignId
         ? ['Corrects', h('a', { href: `#/campaigns/${c.correctsCampaignId}` }, `#${c.correctsCampaignId}`)]
         : null,
@@ -735,13 +1068,13 @@ function previewView(p) {
           { class: 'error' },
           problems.map((x) => h('li', {}, `${x.rule}: ${x.message}`)),
         )
-      : h('p', {}, badge('ok'), ' exercise-safety lint passed');
+      : h('p', {}, flag('ok', 'passed'), ' exercise-safety lint');
   return card(
     'Preview',
     h(
       'p',
       {},
-      p.ok ? badge('ok') : badge('bad'),
+      p.ok ? flag('ok', 'passed') : flag('bad', 'failed'),
       p.ok ? ' All samples pass the lint.' : ' Some samples fail the lint.',
     ),
     p.samples.map((s, i) =>
@@ -805,9 +1138,13 @@ function progressView(id) {
   const status = h('p', { class: 'muted' }, 'Waiting for the event stream…');
   const el = h(
     'div',
-    { class: 'grid2' },
-    card('Progress', total, status, bars),
-    card('Throughput (notices finished per second)', h('div', { class: 'chart-box' }, canvas)),
+    {},
+    h(
+      'div',
+      { class: 'grid2' },
+      card('Progress', total, status, bars),
+      card('Throughput (notices finished per second)', h('div', { class: 'chart-box' }, canvas)),
+    ),
     card('By carrier', carriers),
   );
   let chart = null;
@@ -856,13 +1193,19 @@ function progressView(id) {
         String(n),
         String(states.delivered ?? 0),
         String((states.failed ?? 0) + (states.undelivered ?? 0)),
+        String(states.suppressed ?? 0),
+        String(states.cancelled ?? 0),
+        String(n - done),
         `${n ? Math.floor((100 * done) / n) : 0} %`,
       ];
     });
     carriers.replaceChildren(
       ...kids(
         rows.length
-          ? table(['Carrier', 'Notices', 'Delivered', 'Failed', 'Done'], rows)
+          ? table(
+              ['Carrier', 'Notices', 'Delivered', 'Failed', 'Suppressed', 'Cancelled', 'In flight', 'Done'],
+              rows,
+            )
           : h('p', { class: 'muted' }, 'Nothing queued yet.'),
       ),
     );
@@ -948,6 +1291,7 @@ function progressView(id) {
 
 // ---- audit log -----------------------------------------------------------------------------
 
+const AUDIT_PAGE_SIZES = ['10', '50', '200'];
 const AUDIT_FILTERS = [
   'campaign',
   'incident',
@@ -965,7 +1309,7 @@ async function renderAudit(query) {
   const filters = new URLSearchParams();
   for (const k of AUDIT_FILTERS) if (query.get(k)) filters.set(k, query.get(k));
   const pageQ = new URLSearchParams(filters);
-  pageQ.set('limit', query.get('limit') ?? '50');
+  pageQ.set('limit', AUDIT_PAGE_SIZES.includes(query.get('limit')) ? query.get('limit') : '50');
   if (query.get('after')) pageQ.set('after', query.get('after'));
   if (query.get('reveal') === 'contact' && me.canReadPii) pageQ.set('reveal', 'contact');
 
@@ -1001,6 +1345,7 @@ async function renderAudit(query) {
       'To (UTC)',
       h('input', { name: 'to', type: 'datetime-local', value: (query.get('to') ?? '').slice(0, 16) }),
     ),
+    field('Rows per page', select('limit', AUDIT_PAGE_SIZES, pageQ.get('limit'))),
     me.canReadPii
       ? h(
           'label',
@@ -1036,6 +1381,7 @@ async function renderAudit(query) {
     const obj = {};
     for (const k of AUDIT_FILTERS) obj[k] = form[k].value;
     for (const k of ['from', 'to']) if (obj[k]) obj[k] = `${obj[k]}:00Z`;
+    obj.limit = form.limit.value;
     if (form.reveal?.checked) obj.reveal = 'contact';
     go(obj);
   });
@@ -1073,7 +1419,7 @@ async function renderAudit(query) {
           h(
             'p',
             {},
-            r.ok ? badge('ok') : badge('bad'),
+            r.ok ? flag('ok', 'intact') : flag('bad', 'broken'),
             r.ok
               ? ` Chain intact from seq ${r.fromSeq} to ${r.headSeq}`
               : ` Broken at seq ${r.firstBadSeq}: ${r.reason}`,
@@ -1123,14 +1469,26 @@ async function renderAudit(query) {
   const pager = h(
     'div',
     { class: 'actions' },
-    h('a', { class: 'button secondary', href: `#/audit?${filters}` }, 'First page'),
+    h(
+      'a',
+      {
+        class: 'button secondary',
+        href: `#/audit?${new URLSearchParams([...filters, ['limit', pageQ.get('limit')]])}`,
+      },
+      'First page',
+    ),
     page.nextCursor !== null
       ? h(
           'a',
           {
             class: 'button secondary',
             'data-testid': 'next-page',
-            href: `#/audit?${new URLSearchParams([...filters, ['after', String(page.nextCursor)], ...(query.get('reveal') ? [['reveal', 'contact']] : [])])}`,
+            href: `#/audit?${new URLSearchParams([
+              ...filters,
+              ['limit', pageQ.get('limit')],
+              ['after', String(page.nextCursor)],
+              ...(pageQ.get('reveal') ? [['reveal', 'contact']] : []),
+            ])}`,
           },
           'Next page',
         )
@@ -1160,13 +1518,16 @@ async function renderAudit(query) {
       card('Chain verification', verifyBox),
     ),
   );
-  main.querySelector('table')?.setAttribute('data-testid', 'audit-table');
+  // The query a table shows, for whoever waits on the page (tests, scripts) to know which it is.
+  const auditTable = main.querySelector('table');
+  auditTable?.setAttribute('data-testid', 'audit-table');
+  auditTable?.setAttribute('data-query', pageQ.toString());
   verify('checkpoint');
 }
 
 // ---- inboxes -------------------------------------------------------------------------------
 
-async function renderInbox() {
+async function renderInbox(query) {
   const sim = me.simUrl.replace(/\/$/, '');
   const handsetUrl = (msisdn) => `${sim}/handset/${encodeURIComponent(msisdn)}`;
   const mailboxUrl = (addr) => `${sim}/mailbox/${encodeURIComponent(addr)}`;
@@ -1184,7 +1545,56 @@ async function renderInbox() {
     });
     return form;
   };
-  const { items } = await api('GET', '/v1/subscribers?limit=50');
+  // Every subscriber is reachable: filter by carrier, page by id (the list API's cursor).
+  const listQ = new URLSearchParams({ limit: '50' });
+  if (query.get('carrier')) listQ.set('carrier', query.get('carrier'));
+  if (/^\d+$/.test(query.get('after') ?? '')) listQ.set('after', query.get('after'));
+  const { items, nextCursor } = await api('GET', `/v1/subscribers?${listQ}`);
+  const carrierFilter = h(
+    'form',
+    { class: 'filters', 'data-testid': 'inbox-filter' },
+    field(
+      'Carrier',
+      select(
+        'carrier',
+        me.vocab.carriers.map((c) => c.id),
+        query.get('carrier') ?? '',
+        'any',
+      ),
+    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, 'Show')),
+  );
+  carrierFilter.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (carrierFilter.carrier.value) q.set('carrier', carrierFilter.carrier.value);
+    location.hash = `#/inbox?${q}`;
+  });
+  const pager = h(
+    'div',
+    { class: 'actions' },
+    query.get('after')
+      ? h(
+          'a',
+          {
+            class: 'button secondary',
+            href: `#/inbox?${new URLSearchParams([...listQ].filter(([k]) => k === 'carrier'))}`,
+          },
+          'First page',
+        )
+      : null,
+    nextCursor !== null
+      ? h(
+          'a',
+          {
+            class: 'button secondary',
+            'data-testid': 'inbox-next-page',
+            href: `#/inbox?${new URLSearchParams([...[...listQ].filter(([k]) => k === 'carrier'), ['after', String(nextCursor)]])}`,
+          },
+          'Next page',
+        )
+      : null,
+  );
   const rows = items.map((s) => [
     String(s.id),
     carrierName(s.carrier),
@@ -1218,9 +1628,15 @@ async function renderInbox() {
           ? 'Contacts are masked for your key: open a handset or mailbox by typing its number or address above.'
           : 'Links open each subscriber’s handset or mailbox.',
       ),
+      carrierFilter,
       rows.length
-        ? table(['Id', 'Carrier', 'Phone', 'Email'], rows)
+        ? h(
+            'div',
+            { 'data-testid': 'subscriber-table', 'data-query': listQ.toString() },
+            table(['Id', 'Carrier', 'Phone', 'Email'], rows),
+          )
         : h('p', {}, 'No subscribers registered.'),
+      pager,
     ),
   );
 }
