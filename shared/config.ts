@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isClusterUrl, parseClusterUrl } from './redis';
 
 /**
  * Configuration, parsed once per process from the environment into a frozen typed object
@@ -19,7 +20,10 @@ const csv = z.string().transform((v) =>
 
 export const CONFIG_DOCS = {
   LOG_LEVEL: ['info', 'pino log level: trace, debug, info, warn, error, silent'],
-  API_HOST: ['127.0.0.1', 'address the api binds to'],
+  API_HOST: [
+    '127.0.0.1',
+    "address the api binds to (the host's own address, or 0.0.0.0, to serve other hosts)",
+  ],
   API_PORT: ['3000', 'api HTTP port (0 picks a free one)'],
   API_URL: ['http://127.0.0.1:3000', "the api's base URL as the carrier-sim reaches it (receipt webhooks)"],
   CARRIER_SIM_HOST: ['127.0.0.1', 'address the carrier-sim binds to'],
@@ -29,12 +33,18 @@ export const CONFIG_DOCS = {
   SMTP_HOST: ['127.0.0.1', 'SMTP server the email channel sends to (loopback or a LAB_HOSTS entry)'],
   SMTP_PORT: ['2525', 'SMTP port the email channel sends to'],
   LAB_HOSTS: ['', 'comma-separated non-loopback hosts that gateways may live on (DOMAIN.md §4.5)'],
-  REDIS_URL: ['', 'Redis for queues; unset: `npm start` runs a private redis-server under DATA_DIR'],
+  REDIS_URL: [
+    '',
+    'Redis for queues, rate limits and sessions: redis://[:password@]host:port, or a Redis Cluster as redis+cluster://[:password@]host:port,host:port (any nodes; rediss+cluster:// for TLS); unset: `npm start` runs a private redis-server under DATA_DIR',
+  ],
   DATABASE_URL: ['', 'PostgreSQL connection string; unset: embedded PGlite under DATA_DIR'],
   DATABASE_SCHEMA: ['public', 'PostgreSQL schema for all tables (tests use one per file)'],
   DB_POOL_SIZE: ['10', 'PostgreSQL connections per process'],
   DATA_DIR: ['.data', 'where embedded PGlite and the private Redis keep their files'],
-  QUEUE_PREFIX: ['bd', 'BullMQ key prefix; wrap it in {braces} for Redis Cluster'],
+  QUEUE_PREFIX: [
+    'bd',
+    'BullMQ key prefix; on a Redis Cluster each queue is hash-tagged by its name (bd:{receipts}:…) so queues spread over the shards: no braces needed ({bd} would pin every queue to one shard)',
+  ],
   WEBHOOK_SECRET: [
     'dev-webhook-secret-change-me',
     'HMAC-SHA256 key shared by the carrier-sim and the api webhooks',
@@ -53,6 +63,7 @@ export const CONFIG_DOCS = {
     '15000',
     'first retry delay in ms; doubles each attempt, with jitter (8 attempts ≈ 30 min)',
   ],
+  RETRY_MAX_DELAY_MS: ['600000', 'the longest wait in ms between two attempts, however many came before'],
   RECONCILE_INTERVAL_MS: ['30000', 'how often, in ms, the reconciler looks for stranded notifications'],
   SEND_TIMEOUT_MS: ['10000', 'per-request timeout in ms for SMTP and gateway calls'],
   RECEIPT_TIMEOUT_MS: [
@@ -66,11 +77,15 @@ export const CONFIG_DOCS = {
   ADMIN_API_KEY: ['', 'bootstrap admin API key (npm start generates one on first start when unset)'],
   AUDIT_SIGNING_KEY: [
     '',
-    'Ed25519 private key (PKCS#8 PEM or base64 DER) signing audit checkpoints; unset: one is generated under DATA_DIR',
+    'Ed25519 private key (PKCS#8 PEM or base64 DER) signing audit checkpoints; unset: one is generated under DATA_DIR, so with api and workers on several hosts set the same key on every host',
   ],
   AUDIT_CHECKPOINT_EVERY: ['10000', 'sign an audit checkpoint after this many new events'],
   AUDIT_CHECKPOINT_SECONDS: ['60', 'or after this many seconds with new events'],
   RETENTION_DAYS: ['730', 'how long breach and notification records are kept, in days (at least 730)'],
+  STORE_MAINTENANCE_MS: [
+    '600000',
+    'how often, in ms, workers create upcoming partitions and drop those past RETENTION_DAYS',
+  ],
   BULK_MAX_ROWS: ['1000000', 'rows accepted in one bulk registration request'],
   BULK_MAX_BYTES: ['268435456', 'bytes accepted in one bulk registration request (256 MiB)'],
   EXPORT_MAX_ROWS: ['10000000', 'rows in one audit export'],
@@ -97,7 +112,13 @@ const schema = z.object({
   SMTP_HOST: z.string().min(1).default(d('SMTP_HOST')),
   SMTP_PORT: port.default(2525),
   LAB_HOSTS: csv.default([]),
-  REDIS_URL: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => !isClusterUrl(v) || parseClusterUrl(v) !== null, {
+      message:
+        'a cluster URL is redis+cluster://[:password@]host:port,host:port,... (rediss+cluster:// for TLS)',
+    })
+    .optional(),
   DATABASE_URL: z.string().optional(),
   DATABASE_SCHEMA: z
     .string()
@@ -118,6 +139,7 @@ const schema = z.object({
   LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).default(15_000),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(600_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
@@ -129,8 +151,9 @@ const schema = z.object({
   RETENTION_DAYS: z.coerce
     .number()
     .int()
-    .min(730, 'records are kept at least 730 days (DOMAIN.md §5)')
+    .min(730, 'records are kept at least 730 days (2 years, DOMAIN.md §5); set 730 or more')
     .default(730),
+  STORE_MAINTENANCE_MS: z.coerce.number().int().min(1000).default(600_000),
   BULK_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
   BULK_MAX_BYTES: z.coerce.number().int().min(1024).default(268_435_456),
   EXPORT_MAX_ROWS: z.coerce.number().int().min(1).default(10_000_000),

@@ -137,6 +137,7 @@ export const AUDIT_EVENT_TYPES = [
   'notification.suppressed',
   'notification.cancelled',
   'notification.refused_by_lint',
+  'receipt.applied',
   'receipt.duplicate',
   'receipt.late',
   'receipt.unknown',
@@ -145,6 +146,7 @@ export const AUDIT_EVENT_TYPES = [
   'inbound.help',
   'audit.exported',
   'audit.verified',
+  'audit.retention_applied',
   'pii.read',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

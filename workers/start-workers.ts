@@ -1,5 +1,4 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import type { Db } from '../shared/store/db';
@@ -13,7 +12,8 @@ import {
   fanOutJob,
   receiptsJob,
 } from '../shared/queues';
-import type { QueueClient } from '../shared/queue-client';
+import { queuePrefix, type QueueClient } from '../shared/queue-client';
+import type { RedisClient } from '../shared/redis';
 import { applyReceipts } from '../shared/ledger/apply-receipts';
 import { completeCampaignIfDone } from '../shared/ledger/complete-campaign';
 import { assertGatewayHost } from '../shared/safety';
@@ -24,13 +24,17 @@ import type { ChannelAdapter } from './deliver/channels/channel-adapter';
 import { createCampaignContextCache } from './deliver/notice-context';
 import { deliverChunk } from './deliver/deliver-chunk';
 import { fanOutCampaign } from './fan-out/fan-out-campaign';
+import { createCampaignThrottle } from './deliver/campaign-throttle';
 import { enqueueRetries, reconcileCampaigns } from './reconcile/reconcile-campaigns';
+import { startStoreMaintenance } from './reconcile/start-store-maintenance';
+import { loadSigningKey } from '../shared/audit/signing-key';
+import { startAuditCheckpointer } from './audit/start-audit-checkpointer';
 
 export interface WorkerDeps {
   config: Config;
   db: Db;
   /** A connection made with role 'worker' (maxRetriesPerRequest: null); Workers duplicate it. */
-  connection: Redis;
+  connection: RedisClient;
   queues: QueueClient;
   logger: Logger;
   /** Test-only crash hook, see DeliverDeps.afterSendHook. */
@@ -44,6 +48,9 @@ export interface RunningWorkers {
   reconcile(campaignId?: number): ReturnType<typeof reconcileCampaigns>;
   close(): Promise<void>;
 }
+
+/** Times a job may be handed on after its worker died before BullMQ fails it. */
+const MAX_STALLS = 20;
 
 /** A worker's `error` fires in a hot loop while Redis is away: log once per outage (DESIGN.md). */
 function oncePerOutage(logger: Logger, name: string) {
@@ -89,13 +96,22 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
   const { config, db, connection, queues, logger } = deps;
   const adapters = createAdapters(config);
   const contexts = createCampaignContextCache(db);
-  // stalledInterval: how soon a job whose worker died (no lock renewal) is handed to another worker.
-  const common = {
+  const throttle = createCampaignThrottle(connection, config.QUEUE_PREFIX);
+  // stalledInterval: how soon a job whose worker died (no lock renewal) is handed to another worker;
+  // its lock must lapse as soon, or BullMQ's default 30 s lock holds the job that long anyway. A live
+  // worker renews the lock every half of it; one too starved to renew loses the job to another
+  // worker, which the ledger's claims make harmless.
+  // prefix: per queue on a Redis Cluster (its name is the hash tag), the same as the producers'.
+  const common = (queue: string) => ({
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(connection, config.QUEUE_PREFIX, queue),
     stalledInterval: config.STALLED_INTERVAL_MS,
+    lockDuration: config.STALLED_INTERVAL_MS,
+    // A job is safe to run again however often its workers die (the ledger's claims decide what is
+    // sent); BullMQ's default fails it after one stall, leaving its rows to the slower reconciler.
+    maxStalledCount: MAX_STALLS,
     autorun: deps.autorun ?? true,
-  };
+  });
   const workers: Worker[] = [];
   const watch = (w: Worker, name: string) => {
     const o = oncePerOutage(logger, name);
@@ -110,9 +126,9 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
   watch(
     new Worker(
       FANOUT_QUEUE,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const { campaignId } = fanOutJob.parse(job.data);
-        return fanOutCampaign(campaignId, {
+        const result = await fanOutCampaign(campaignId, {
           db,
           pageSize: config.FANOUT_PAGE_SIZE,
           chunkSize: config.CHUNK_SIZE,
@@ -122,16 +138,27 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
             for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
             await Promise.all(
               [...byQueue].map(([q, js]) =>
-                queues
-                  .deliver(q)
-                  .addBulk(js.map((j) => ({ name: 'chunk', data: j.data, opts: { jobId: j.jobId } }))),
+                queues.deliver(q).addBulk(
+                  js.map((j) => ({
+                    name: 'chunk',
+                    data: j.data,
+                    opts: { jobId: j.jobId, ...(j.delay ? { delay: j.delay } : {}) },
+                  })),
+                ),
               ),
             );
           },
+          bookThrottled: (id, perSec, jobs) => throttle.book(id, perSec, jobs),
           onPage: (p) => job.updateProgress({ cursor: p.cursor }),
         });
+        if (result.startsInMs) {
+          // Ran before the campaign's start time (by the database clock): wait for it.
+          await job.moveToDelayed(Date.now() + result.startsInMs, token);
+          throw new DelayedError();
+        }
+        return result;
       },
-      { ...common, concurrency: 2 },
+      { ...common(FANOUT_QUEUE), concurrency: 2 },
     ),
     FANOUT_QUEUE,
   );
@@ -153,7 +180,11 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
           contexts,
           marker: config.EXERCISE_MARKER,
           leaseMs: config.LEASE_MS,
-          retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_DELAY_MS },
+          retry: {
+            maxAttempts: config.RETRY_MAX_ATTEMPTS,
+            baseDelayMs: config.RETRY_BASE_DELAY_MS,
+            maxDelayMs: config.RETRY_MAX_DELAY_MS,
+          },
           enqueueRetries: (j, retries) =>
             enqueueRetries(
               queues,
@@ -166,11 +197,17 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
             ),
           logger: logger.child({ campaignId: data.campaignId, jobId: job.id }),
           actor: 'worker:deliver',
+          admitThrottled: (n, perSec) => throttle.admit(data.campaignId, perSec, { jobId: job.id!, n }),
           ...(deps.afterSendHook ? { afterSendHook: deps.afterSendHook } : {}),
         });
         if (result.kind === 'paused') {
           // A paused campaign keeps its jobs: look again in a second.
           await job.moveToDelayed(Date.now() + 1_000, token);
+          throw new DelayedError();
+        }
+        if (result.kind === 'throttled') {
+          // Not this campaign's turn yet: only this job waits, the queue's other campaigns go on.
+          await job.moveToDelayed(Date.now() + result.waitMs, token);
           throw new DelayedError();
         }
         if (result.kind === 'rate_limited') {
@@ -179,7 +216,7 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
         }
         return result;
       },
-      { ...common, concurrency: config.DELIVER_CONCURRENCY, ...(limiter ? { limiter } : {}) },
+      { ...common(q.name), concurrency: config.DELIVER_CONCURRENCY, ...(limiter ? { limiter } : {}) },
     );
     watch(worker, q.name);
   }
@@ -194,7 +231,7 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
           await completeCampaignIfDone(db, campaignId, 'worker:receipts');
         return res;
       },
-      { ...common, concurrency: 2 },
+      { ...common(RECEIPTS_QUEUE), concurrency: 2 },
     ),
     RECEIPTS_QUEUE,
   );
@@ -221,11 +258,38 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
   }, config.RECONCILE_INTERVAL_MS);
   timer.unref();
 
+  // Partitions ahead and retention (issue 12), and signed audit checkpoints every
+  // AUDIT_CHECKPOINT_EVERY events or AUDIT_CHECKPOINT_SECONDS: periodic, and off when tests drive
+  // the workers. Every worker host signs with the same key (AUDIT_SIGNING_KEY); a checkpoint per seq
+  // is kept once, so several hosts signing is harmless.
+  const signingKey = () => loadSigningKey({ configured: config.AUDIT_SIGNING_KEY, dataDir: config.DATA_DIR });
+  const maintenance =
+    deps.autorun === false
+      ? null
+      : startStoreMaintenance({
+          db,
+          retentionDays: config.RETENTION_DAYS,
+          intervalMs: config.STORE_MAINTENANCE_MS,
+          signingKey,
+          logger,
+        });
+  const checkpointer =
+    deps.autorun === false
+      ? null
+      : startAuditCheckpointer({
+          db,
+          key: signingKey,
+          policy: { every: config.AUDIT_CHECKPOINT_EVERY, seconds: config.AUDIT_CHECKPOINT_SECONDS },
+          logger,
+        });
+
   return {
     adapters,
     reconcile: (campaignId) => reconcileCampaigns(reconcileDeps, campaignId),
     async close() {
       clearInterval(timer);
+      await maintenance?.close();
+      await checkpointer?.close();
       // Worker.close waits for in-flight jobs to finish, so no chunk is left half-recorded.
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(adapters).map((a) => a.close()));

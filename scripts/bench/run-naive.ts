@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { FaultsInput } from '../../services/carrier-sim/faults.schema';
 import type { Channel } from '../../shared/domain';
 import type { Db } from '../../shared/store/db';
@@ -62,6 +63,9 @@ export async function runNaive(opts: NaiveRunOptions): Promise<NaiveRunResult> {
   };
   const children = [];
   const redis = createRedis(opts.redisUrl, 'producer');
+  // The naive baseline (one job per notification, one prefix) is measured on one Redis server.
+  if (redis instanceof Cluster)
+    throw new Error('the naive baseline runs against one Redis server, not a cluster');
   redis.on('error', () => undefined);
   const fanOutQueue = new Queue(NAIVE_FANOUT_QUEUE, { connection: redis, prefix });
   try {
