@@ -9,6 +9,8 @@ import {
   waitForState,
 } from '../helpers/campaign-kit';
 import { authHeaders, http } from '../helpers/api-harness';
+import { checkCheckpoint } from '../../shared/audit/checkpoint';
+import { latestCheckpoint } from '../../shared/audit/write-checkpoint';
 
 // The engine on real Redis, the test database, SMTP and HTTP; the oracle is the carrier-sim.
 let stack: InProcessStack;
@@ -37,6 +39,8 @@ beforeAll(async () => {
     RETRY_MAX_ATTEMPTS: '20',
     RECEIPT_TIMEOUT_MS: '3000',
     CHUNK_SIZE: '10',
+    AUDIT_CHECKPOINT_EVERY: '200',
+    AUDIT_CHECKPOINT_SECONDS: '1',
   });
   await seedSubscribers(stack.testDb.db, { count: 90, seed: 11, carriers });
 });
@@ -173,5 +177,29 @@ describe('delivery engine', () => {
     expect(rows.some((r) => r.state === 'cancelled')).toBe(true);
     expectExactlyOnce(id2, rows, await arrivalsOf(stack.simUrl, id2));
     expect((await waitForState(stack.apiUrl, id2, ['cancelled'])).state).toBe('cancelled');
+  });
+
+  it('the workers sign audit checkpoints as the log grows, each over a real row of the chain', async () => {
+    const before = (await latestCheckpoint(stack.testDb.db))?.seq ?? 0;
+    const id = await launchCampaign(stack.apiUrl, { channels: ['sms'], carriers });
+    expect((await waitForState(stack.apiUrl, id, ['completed'], 60_000)).state).toBe('completed');
+    // Within AUDIT_CHECKPOINT_SECONDS (1 s) of the last event, plus the poll.
+    const deadline = Date.now() + 10_000;
+    let cp = await latestCheckpoint(stack.testDb.db);
+    const head = async () =>
+      Number(
+        (await stack.testDb.db.query<{ seq: number }>('SELECT max(seq) AS seq FROM audit_log')).rows[0]!.seq,
+      );
+    while ((cp?.seq ?? 0) < (await head()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      cp = await latestCheckpoint(stack.testDb.db);
+    }
+    expect(cp).not.toBeNull();
+    expect(cp!.seq).toBeGreaterThan(before);
+    const row = await stack.testDb.db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE seq = $1', [
+      cp!.seq,
+    ]);
+    expect(row.rows[0]?.hash).toBe(cp!.hash);
+    expect(checkCheckpoint(cp!, new Set([cp!.keyId])).ok).toBe(true);
   });
 });
