@@ -205,6 +205,12 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
           await job.moveToDelayed(Date.now() + 1_000, token);
           throw new DelayedError();
         }
+        if (result.kind === 'recheck') {
+          // Only the rows still claimed elsewhere; the rest of the chunk is done.
+          await job.updateData({ ...data, ids: result.ids });
+          await job.moveToDelayed(Date.now() + result.waitMs, token);
+          throw new DelayedError();
+        }
         if (result.kind === 'throttled') {
           // Not this campaign's turn yet: only this job waits, the queue's other campaigns go on.
           await job.moveToDelayed(Date.now() + result.waitMs, token);

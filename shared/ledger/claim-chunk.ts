@@ -10,7 +10,7 @@ export interface ClaimResult {
   token: string;
   claimed: ClaimedNotification[];
   /** Rows of the chunk that were not claimable, with the state that stopped them. */
-  skipped: { id: number; state: NotificationState; leaseExpired: boolean }[];
+  skipped: { id: number; state: NotificationState; leaseExpired: boolean; leaseLeftMs: number }[];
   campaignState: string | null;
 }
 
@@ -77,12 +77,18 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
       const rest = input.ids.filter((id) => !claimedIds.has(id));
       let skipped: ClaimResult['skipped'] = [];
       if (rest.length > 0) {
-        const r = await tx.query<{ id: number; state: NotificationState; expired: boolean }>(
-          `SELECT id, state, (lease_until IS NOT NULL AND lease_until < now()) AS expired
+        const r = await tx.query<{ id: number; state: NotificationState; expired: boolean; left_ms: number }>(
+          `SELECT id, state, (lease_until IS NOT NULL AND lease_until < now()) AS expired,
+                  GREATEST(0, COALESCE(ceil(extract(epoch FROM lease_until - now()) * 1000), 0))::int AS left_ms
            FROM notification WHERE id = ANY($1::bigint[]) AND campaign_id = $2`,
           [rest, input.campaignId],
         );
-        skipped = r.rows.map((x) => ({ id: x.id, state: x.state, leaseExpired: x.expired }));
+        skipped = r.rows.map((x) => ({
+          id: x.id,
+          state: x.state,
+          leaseExpired: x.expired,
+          leaseLeftMs: Number(x.left_ms),
+        }));
       }
       const cs = await tx.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [
         input.campaignId,

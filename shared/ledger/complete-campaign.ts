@@ -11,11 +11,55 @@ export async function countByState(db: Db, campaignId: number): Promise<StateCou
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
+interface Gate {
+  running: Promise<boolean>;
+  again: boolean;
+}
+const gates = new WeakMap<Db, Map<number, Gate>>();
+
 /**
  * Marks a campaign `completed` once fan-out is done and every ledger row is terminal, with an audit
  * event carrying the totals. Safe to call from any number of workers: one wins the UPDATE.
+ *
+ * Every chunk and receipt batch asks, so the asks of one process are coalesced: while a check of a
+ * campaign runs, further asks share it and one more check runs after it (it sees every write its
+ * askers committed before asking). Without this, a large campaign spends its database on the
+ * "any row still open?" probe, which walks far into the index while most rows are open.
  */
-export async function completeCampaignIfDone(db: Db, campaignId: number, actor: string): Promise<boolean> {
+export function completeCampaignIfDone(db: Db, campaignId: number, actor: string): Promise<boolean> {
+  let byCampaign = gates.get(db);
+  if (!byCampaign) gates.set(db, (byCampaign = new Map()));
+  const gate = byCampaign.get(campaignId);
+  if (gate) {
+    gate.again = true;
+    return gate.running;
+  }
+  const g: Gate = { running: Promise.resolve(false), again: false };
+  const loop = async (): Promise<boolean> => {
+    try {
+      let done = false;
+      do {
+        g.again = false;
+        done = await checkAndComplete(db, campaignId, actor);
+      } while (g.again && !done);
+      return done;
+    } finally {
+      byCampaign.delete(campaignId);
+    }
+  };
+  byCampaign.set(campaignId, g);
+  g.running = loop();
+  return g.running;
+}
+
+async function checkAndComplete(db: Db, campaignId: number, actor: string): Promise<boolean> {
+  // Cheap first: a campaign still fanning out (or no longer live) cannot complete here.
+  const c = await db.query<{ fanout_done: boolean; state: string }>(
+    'SELECT fanout_done, state FROM campaigns WHERE id = $1',
+    [campaignId],
+  );
+  const cs = c.rows[0];
+  if (!cs || !cs.fanout_done || (cs.state !== 'triggered' && cs.state !== 'running')) return false;
   const open = await db.query<{ x: number }>(
     `SELECT 1 AS x FROM notification WHERE campaign_id = $1 AND state IN ('pending', 'sending', 'sent', 'retrying') LIMIT 1`,
     [campaignId],

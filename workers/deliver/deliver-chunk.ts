@@ -47,12 +47,16 @@ export interface DeliverDeps {
   batcher?: LedgerBatcher;
 }
 
+const RECHECK_MARGIN_MS = 250; // past the lease's end, so the rows read as expired
+
 export type DeliverResult =
   | { kind: 'done'; claimed: number; skipped: number }
   | { kind: 'paused' }
   | { kind: 'rate_limited'; retryAfterMs: number }
   /** The campaign's throttle says not yet: nothing claimed; run again after waitMs. */
-  | { kind: 'throttled'; waitMs: number };
+  | { kind: 'throttled'; waitMs: number }
+  /** Rows of the chunk still claimed by another sender: look at just those again when the lease ends. */
+  | { kind: 'recheck'; ids: number[]; waitMs: number; claimed: number };
 
 function noticeContext(ctx: CampaignContext, n: ClaimedNotification, marker: string): NoticeContext {
   return {
@@ -187,7 +191,21 @@ async function deliverAdmitted(job: DeliverJob, deps: DeliverDeps): Promise<Deli
     });
     if (retries.length > 0) await deps.enqueueRetries(job, retries);
   }
-  if (claim.claimed.length === 0) return { kind: 'done', claimed: 0, skipped: claim.skipped.length };
+  // Rows another sender holds: usually a sender that died with the job (BullMQ hands a stalled job
+  // on before the lease runs out). This job keeps them and looks again once the lease has ended,
+  // instead of leaving them for the reconciler's slower pass.
+  const held = claim.skipped.filter((s) => s.state === 'sending' && !s.leaseExpired);
+  const recheck = (): DeliverResult | null =>
+    held.length === 0
+      ? null
+      : {
+          kind: 'recheck',
+          ids: held.map((s) => s.id),
+          waitMs: Math.max(...held.map((s) => s.leaseLeftMs)) + RECHECK_MARGIN_MS,
+          claimed: claim.claimed.length,
+        };
+  if (claim.claimed.length === 0)
+    return recheck() ?? { kind: 'done', claimed: 0, skipped: claim.skipped.length };
 
   const ctx = await deps.contexts.get(job.campaignId);
   const { outbound, early } = prepare(ctx, claim.claimed, deps.marker);
@@ -211,7 +229,7 @@ async function deliverAdmitted(job: DeliverJob, deps: DeliverDeps): Promise<Deli
   }
   deps.afterSendHook?.();
   await record(job, deps, ctx, claim.token, claim.claimed, outcomes);
-  return { kind: 'done', claimed: claim.claimed.length, skipped: claim.skipped.length };
+  return recheck() ?? { kind: 'done', claimed: claim.claimed.length, skipped: claim.skipped.length };
 }
 
 async function record(

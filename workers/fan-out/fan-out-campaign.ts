@@ -173,6 +173,29 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
     }
   });
   deps.logger.info({ campaignId, pages, inserted }, 'fan-out complete');
+  await analyzeLedgerPartition(deps.db, campaignId, deps.logger);
   await completeCampaignIfDone(deps.db, campaignId, 'worker:fan-out');
   return { pages, inserted };
+}
+
+/**
+ * Fresh statistics for the campaign's ledger partition, once it holds all its rows: autovacuum
+ * analyses a partition only after it has been written for a while, and until then the planner takes
+ * a just-filled partition for a nearly empty one (bitmap scans over hundreds of thousands of index
+ * entries for "is any row still open?"). Best effort: a role that does not own the table, or a lock
+ * wait, only costs the better plans.
+ */
+async function analyzeLedgerPartition(db: Db, campaignId: number, logger: Logger): Promise<void> {
+  const started = Date.now();
+  try {
+    const r = await db.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [
+      `notification_c${campaignId}`,
+    ]);
+    const name = r.rows[0]?.name;
+    if (!name) return;
+    await db.query(`ANALYZE ${name.replace(/[^A-Za-z0-9_."]/g, '')}`);
+    logger.debug({ campaignId, ms: Date.now() - started }, 'ledger partition analysed');
+  } catch (err) {
+    logger.warn({ campaignId, err: (err as Error).message }, 'could not analyse the ledger partition');
+  }
 }
