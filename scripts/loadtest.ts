@@ -37,16 +37,28 @@ const command = `npm run loadtest -- ${process.argv.slice(2).join(' ')}`.trim();
 
 let local: LocalStack | null = null;
 let externalDb: Db | null = null;
-let interrupted = false;
+let interruptedAt = 0;
 const cleanUp = async () => {
   await local?.close({ keep: opts.keep }).catch((err: Error) => console.error(`cleanup: ${err.message}`));
   await externalDb?.close().catch(() => undefined);
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    console.error(`\n${signal}: stopping what this command started…`);
+    // One Ctrl-C can arrive twice (from the terminal and relayed by tsx): only a later one forces.
+    if (interruptedAt && Date.now() - interruptedAt < 1_000) return;
+    if (interruptedAt) {
+      // A second Ctrl-C: stop at once, but leave no process of ours behind.
+      for (const p of local?.processes ?? []) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      process.exit(130);
+    }
+    interruptedAt = Date.now();
+    console.error(`\n${signal}: stopping what this command started… (Ctrl-C again to stop at once)`);
     void cleanUp().then(() => process.exit(130));
   });
 }
