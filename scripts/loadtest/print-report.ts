@@ -104,6 +104,11 @@ export function formatReport(r: LoadtestReport, comparison?: Comparison | null):
   out.push('', 'Resources');
   for (const [name, mb] of Object.entries(r.resources.peakRssMb))
     out.push(`  peak RSS ${pad(name, 22)} ${lpad(mb.toFixed(0), 6)} MB`);
+  const total = r.ledger.throughput.overall.delivered;
+  for (const [name, sec] of Object.entries(r.resources.cpuSec ?? {}))
+    out.push(
+      `  CPU ${pad(name, 27)} ${lpad(sec.toFixed(1), 7)} s${total > 0 ? `  (${((sec * 1000) / total).toFixed(2)} s per 1,000 delivered)` : ''}`,
+    );
   const redis = r.resources.redis;
   if (redis.peakUsedMb !== null)
     out.push(

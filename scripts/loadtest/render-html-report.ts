@@ -193,8 +193,18 @@ ${rows(l.retries.byReason.map((x) => [x.channel, x.reason, x.count]))}</table>
 <table><tr><th>channel</th><th>state</th><th>code</th><th>reason</th><th>count</th></tr>
 ${rows(l.failures.map((f) => [f.channel, f.state, f.code, f.reason, f.count]))}</table>
 <table><tr><th>attempts</th><th>notifications</th></tr>${rows(l.attempts.map((a) => [a.attempts, a.count]))}</table>`);
-  parts.push(`<h2>Resources</h2><table><tr><th>process</th><th>peak RSS MB</th></tr>
-${rows(Object.entries(r.resources.peakRssMb).map(([n, m]) => [n, m]))}</table>
+  const cpu = r.resources.cpuSec ?? {};
+  const delivered = l.throughput.overall.delivered;
+  const cpuNames = [...new Set([...Object.keys(r.resources.peakRssMb), ...Object.keys(cpu)])];
+  parts.push(`<h2>Resources</h2><table><tr><th>process</th><th>peak RSS MB</th><th>CPU s</th><th>CPU s per 1,000 delivered</th></tr>
+${rows(
+  cpuNames.map((n) => [
+    n,
+    r.resources.peakRssMb[n] ?? '-',
+    cpu[n] ?? '-',
+    cpu[n] !== undefined && delivered > 0 ? ((cpu[n] * 1000) / delivered).toFixed(2) : '-',
+  ]),
+)}</table>
 <p>Redis used_memory: peak ${r.resources.redis.peakUsedMb ?? '-'} MB (start ${r.resources.redis.startUsedMb ?? '-'}, end ${r.resources.redis.lastUsedMb ?? '-'}).
 Database: ${l.database.totalMb} MB (${Object.entries(l.database.tables)
     .map(([t, m]) => `${esc(t)} ${m}`)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
 export interface WatchedProcess {
@@ -10,6 +10,9 @@ export interface ResourceSample {
   /** ms since the sampler started */
   t: number;
   rssMb: Record<string, number>;
+  /** CPU seconds (user + system) used so far, per watched process and for every `postgres` and
+   * `redis-server` process of the machine (a shared server's other users are included). */
+  cpuSec?: Record<string, number>;
   redisUsedMb: number | null;
 }
 
@@ -17,6 +20,8 @@ export interface ResourceSummary {
   samples: ResourceSample[];
   /** Highest RSS seen per process, MB. */
   peakRssMb: Record<string, number>;
+  /** CPU seconds used over the samples, per process (and `postgres`, `redis-server` in total). */
+  cpuSec?: Record<string, number>;
   redis: { peakUsedMb: number | null; lastUsedMb: number | null; startUsedMb: number | null };
 }
 
@@ -38,6 +43,43 @@ export function rssMbOf(pid: number): number | null {
   }
 }
 
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in seconds, from /proc/<pid>/stat; null when unreadable or gone. */
+export function cpuSecOf(pid: number | string): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Summed CPU seconds of every process whose command is one of `names` (postgres backends). */
+function cpuSecOfCommands(names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (!names.includes(comm)) continue;
+    const s = cpuSecOf(pid);
+    if (s !== null) out[comm] = (out[comm] ?? 0) + s;
+  }
+  return out;
+}
+
 async function redisUsedMb(redis: Redis): Promise<number | null> {
   try {
     const info = await redis.info('memory');
@@ -56,9 +98,22 @@ export function summarize(samples: ResourceSample[]): ResourceSummary {
     if (s.redisUsedMb !== null) peakRedis = Math.max(peakRedis ?? 0, s.redisUsedMb);
   }
   const withRedis = samples.filter((s) => s.redisUsedMb !== null);
+  // Used between the first and the last sample that saw each process. (Backends that exited in
+  // between take their CPU time with them; pooled connections live through a run.)
+  const first: Record<string, number> = {};
+  const last: Record<string, number> = {};
+  for (const s of samples)
+    for (const [name, sec] of Object.entries(s.cpuSec ?? {})) {
+      first[name] ??= sec;
+      last[name] = sec;
+    }
+  const cpuSec = Object.fromEntries(
+    Object.keys(last).map((n) => [n, Math.max(0, Math.round((last[n]! - first[n]!) * 10) / 10)]),
+  );
   return {
     samples,
     peakRssMb,
+    cpuSec,
     redis: {
       peakUsedMb: peakRedis,
       startUsedMb: withRedis[0]?.redisUsedMb ?? null,
@@ -90,11 +145,19 @@ export function startResourceSampler(opts: {
     busy = true;
     try {
       const rssMb: Record<string, number> = {};
+      const cpuSec: Record<string, number> = cpuSecOfCommands(['postgres', 'redis-server']);
       for (const p of opts.processes) {
         const mb = rssMbOf(p.pid);
         if (mb !== null) rssMb[p.name] = mb;
+        const sec = cpuSecOf(p.pid);
+        if (sec !== null) cpuSec[p.name] = sec;
       }
-      all.push({ t: Date.now() - started, rssMb, redisUsedMb: redis ? await redisUsedMb(redis) : null });
+      all.push({
+        t: Date.now() - started,
+        rssMb,
+        cpuSec,
+        redisUsedMb: redis ? await redisUsedMb(redis) : null,
+      });
     } finally {
       busy = false;
     }

@@ -134,6 +134,10 @@ describe('skeleton routes → valid input → bodies match their schemas', () =>
     expect(text).toContain('http_request_duration_seconds');
     expect(text).toContain('queue_jobs');
     expect(text).toContain('notifications');
+    // The audit head and the unsigned tail, read from the store.
+    const head = await api.deps.db.query<{ seq: number }>('SELECT seq FROM audit_head WHERE id = 1');
+    expect(text).toMatch(new RegExp(`^audit_head_seq ${Number(head.rows[0]!.seq)}$`, 'm'));
+    expect(text).toMatch(/^audit_unsigned_events \d+$/m);
   });
 
   it('signed webhooks → accepted; unsigned or stale → 401', async () => {

@@ -28,15 +28,40 @@ export function createMetrics(deps: { db: Db; queues: QueueClient }) {
   });
   new Gauge({
     name: 'notifications',
-    help: 'Notification ledger rows by state and channel',
+    help: 'Ledger rows of live (triggered, running, paused) campaigns by state and channel',
     labelNames: ['state', 'channel'],
     registers: [registry],
     async collect() {
+      // Live campaigns only: their partitions, not the whole history (hundreds of millions of rows
+      // after a national drill) on every scrape.
       const r = await deps.db.query<{ state: string; channel: string; n: number }>(
-        'SELECT state, channel, count(*)::int AS n FROM notification GROUP BY state, channel',
+        `SELECT state, channel, count(*)::int AS n FROM notification
+          WHERE campaign_id IN (SELECT id FROM campaigns WHERE state IN ('triggered', 'running', 'paused'))
+          GROUP BY state, channel`,
       );
       this.reset();
       for (const row of r.rows) this.set({ state: row.state, channel: row.channel }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'audit_head_seq',
+    help: 'Sequence number of the newest audit event (its rate is the audit append rate)',
+    registers: [registry],
+    async collect() {
+      const r = await deps.db.query<{ seq: number }>('SELECT seq FROM audit_head WHERE id = 1');
+      this.set(Number(r.rows[0]?.seq ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'audit_unsigned_events',
+    help: 'Audit events after the newest signed checkpoint (grows when no worker signs checkpoints)',
+    registers: [registry],
+    async collect() {
+      const r = await deps.db.query<{ n: number }>(
+        `SELECT (SELECT seq FROM audit_head WHERE id = 1)
+                - COALESCE((SELECT max(seq) FROM audit_checkpoints), 0) AS n`,
+      );
+      this.set(Number(r.rows[0]?.n ?? 0));
     },
   });
   const errors = new Counter({
