@@ -55,6 +55,10 @@ export const CONFIG_DOCS = {
   FANOUT_PAGE_SIZE: ['1000', 'subscribers per fan-out page'],
   CHUNK_SIZE: ['100', 'notifications per deliver job (one carrier, one channel)'],
   DELIVER_CONCURRENCY: ['4', 'chunk jobs processed at once per deliver queue per worker process'],
+  RECEIPTS_CONCURRENCY: [
+    '8',
+    'receipt batches applied at once per worker process (they share its group commits)',
+  ],
   SEND_CONCURRENCY: ['10', 'messages of one chunk in flight at once (email)'],
   SMTP_POOL_SIZE: ['5', 'pooled SMTP connections per worker process'],
   LEASE_MS: ['30000', 'a claim older than this, in ms, is presumed crashed and resolved by the reconciler'],
@@ -134,6 +138,7 @@ const schema = z.object({
   FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   CHUNK_SIZE: z.coerce.number().int().min(1).max(100).default(100),
   DELIVER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  RECEIPTS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   LEASE_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -237,7 +237,7 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
           await completeCampaignIfDone(db, campaignId, 'worker:receipts');
         return res;
       },
-      { ...common(RECEIPTS_QUEUE), concurrency: 2 },
+      { ...common(RECEIPTS_QUEUE), concurrency: config.RECEIPTS_CONCURRENCY },
     ),
     RECEIPTS_QUEUE,
   );
