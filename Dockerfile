@@ -8,6 +8,9 @@ COPY shared ./shared
 COPY services ./services
 COPY workers ./workers
 COPY scripts ./scripts
+# DATA_DIR for the api and workers (docker-compose.yml mounts a shared volume here): owned by node,
+# so a fresh named volume is writable and the generated audit signing key is shared.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000 3100 2525
 CMD ["node", "--import", "tsx", "services/api/main.ts"]

@@ -14,6 +14,7 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
       healthcheck?: unknown;
       deploy?: { replicas?: number };
       build?: string;
+      volumes?: string[];
       depends_on?: Record<string, { condition: string }>;
     }
   >;
@@ -55,6 +56,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services.workers!.deploy?.replicas).toBe(2);
     expect(compose.services.api!.depends_on?.redis?.condition).toBe('service_healthy');
     expect(compose.services.api!.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it('api and workers → one DATA_DIR volume → one audit signing key for every process', () => {
+    const { api, workers } = compose.services;
+    expect(api!.environment!.DATA_DIR).toBe('/data');
+    expect(workers!.environment!.DATA_DIR).toBe('/data');
+    expect(api!.volumes).toContain('app-data:/data');
+    expect(workers!.volumes).toContain('app-data:/data');
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/chown node:node \/data/);
   });
 
   it('app services → entry points → exist in the tree', () => {
