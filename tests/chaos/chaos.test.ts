@@ -20,7 +20,7 @@ import { sendUntilAnswered } from './replaying-client';
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const SUBSCRIBERS = Number(process.env.CHAOS_SUBSCRIBERS ?? 20_000);
 /** A campaign still running this long after its trigger fails the scenario, in ms. */
-const CAMPAIGN_DEADLINE_MS = 300_000;
+const CAMPAIGN_DEADLINE_MS = 480_000;
 const CARRIERS = [
   'northwind-mobile',
   'bluecrest-wireless',
