@@ -881,6 +881,21 @@ function campaignForm(inc) {
       ),
     ),
     field('Locale', select('locale', v.locales, '', 'Each subscriber’s own')),
+    field(
+      'Start, UTC (empty: at the trigger; up to 30 days ahead)',
+      h('input', { type: 'datetime-local', name: 'startAt', 'data-testid': 'campaign-start' }),
+    ),
+    field(
+      'Throttle, notifications per second over all carriers (empty: the carriers’ own limits)',
+      h('input', {
+        type: 'number',
+        name: 'throttle',
+        min: 1,
+        max: 100000,
+        step: 1,
+        'data-testid': 'campaign-throttle',
+      }),
+    ),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create campaign (draft)')),
     msg,
   );
@@ -902,6 +917,8 @@ function campaignForm(inc) {
         channels: checked(form, 'channels'),
         audience,
         ...(form.locale.value ? { locale: form.locale.value } : {}),
+        ...(form.startAt.value ? { startAt: fromUtcInput(form.startAt.value) } : {}),
+        ...(form.throttle.value ? { throttle: Number(form.throttle.value) } : {}),
       });
       location.hash = `#/campaigns/${c.id}`;
     } catch (err) {
@@ -956,6 +973,11 @@ async function renderCampaign(id) {
       ['Channels', c.channels.join(', ')],
       ['Audience', Object.keys(c.audience).length ? JSON.stringify(c.audience) : 'everyone registered'],
       ['Locale', c.locale ?? 'each subscriber’s own'],
+      ['Starts', c.startAt ? fmtTime(c.startAt) : 'at the trigger'],
+      [
+        'Throttle',
+        c.throttle ? `${c.throttle.toLocaleString()} notifications/s` : 'the carriers’ own limits',
+      ],
       ['Created by', c.createdBy ?? '—'],
       ['Approved by', c.approvedBy ? `${c.approvedBy} at ${fmtTime(c.approvedAt)}` : '—'],
       ['Triggered', fmtTime(c.triggeredAt)],
