@@ -6,7 +6,11 @@ import type { Retry } from '../../workers/reconcile/resolve-expired-claims';
 
 interface Added {
   queue: string;
-  jobs: { name: string; data: { campaignId: number; ids: number[] }; opts: { jobId: string; delay: number } }[];
+  jobs: {
+    name: string;
+    data: { campaignId: number; ids: number[] };
+    opts: { jobId: string; delay: number };
+  }[];
 }
 
 /** A QueueClient that records addBulk calls (unit test: no Redis). */
