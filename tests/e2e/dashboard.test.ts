@@ -227,8 +227,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in a real browser', () => {
     await putFaults({});
     await page.getByTestId('correction').click();
     await page.waitForURL((u) => /#\/campaigns\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${id}`));
-    await page.getByRole('heading', { name: /^Campaign #\d+/ }).waitFor();
-    expect(await page.locator('dl.facts').first().textContent()).toContain(`Corrects#${id}`);
+    // The URL changes before the new page renders: wait for the correction's own heading and facts.
+    const correctionId = campaignIdInUrl();
+    await page.getByRole('heading', { name: new RegExp(`^Campaign #${correctionId}\\b`) }).waitFor();
+    await expect
+      .poll(() => page.locator('dl.facts').first().textContent(), { timeout: 30_000 })
+      .toContain(`Corrects#${id}`);
     await progressEnds('completed');
     await auditAndShoot(b, '07-correction-progress');
 
