@@ -32,6 +32,7 @@ import {
   type PopulationFileFormat,
 } from '../shared/population/write-population';
 import type { ImportResult } from '../shared/api/subscribers.schema';
+import { cpuSecOf } from './loadtest/sample-resources';
 
 const { values } = parseArgs({
   options: {
@@ -61,7 +62,6 @@ const prefix = `bench-import-${process.pid}`;
 // The api's PostgreSQL backends carry this name, so their CPU time can be read from /proc.
 const appName = prefix;
 const apiDatabaseUrl = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}application_name=${appName}`;
-const CLOCK_TICKS_PER_SEC = 100; // getconf CLK_TCK on Linux
 const adminKey = `bd_bench_${randomBytes(18).toString('hex')}`;
 
 const population = (seed: number): PopulationOptions => ({ count: ROWS, seed, repeatNumbers: true });
@@ -119,17 +119,6 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; null once it is gone. */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return null;
-  }
-}
-
 /** CPU used by the api's PostgreSQL backends while `run` runs (WAL writer and checkpointer excluded). */
 async function backendCpu<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const c = new pg.Client({ connectionString: DATABASE_URL });
@@ -141,7 +130,7 @@ async function backendCpu<T>(run: () => Promise<T>): Promise<{ value: T; seconds
       appName,
     ]);
     for (const { pid } of r.rows) {
-      const t = cpuSeconds(pid);
+      const t = cpuSecOf(pid);
       if (t === null) continue;
       if (!first.has(pid)) first.set(pid, t);
       last.set(pid, t);
@@ -224,7 +213,7 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
   const bytes = statSync(file).size;
   const pid = api.proc.pid!;
   const load = os.loadavg()[0]!;
-  const apiCpu0 = cpuSeconds(pid) ?? 0;
+  const apiCpu0 = cpuSecOf(pid) ?? 0;
   const baseRssMb = rssMb(pid);
   let peak = baseRssMb;
   const sampler = setInterval(() => {
@@ -240,7 +229,7 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
     post(api, file, format, bytes, bar, () => peak),
   );
   const ms = performance.now() - t0;
-  const apiCpuSec = (cpuSeconds(pid) ?? apiCpu0) - apiCpu0;
+  const apiCpuSec = (cpuSecOf(pid) ?? apiCpu0) - apiCpu0;
   clearInterval(sampler);
   peak = Math.max(peak, rssMb(pid));
   bar.update(bytes, { rss: Math.round(peak) });

@@ -268,7 +268,15 @@ export function startWorkers(deps: WorkerDeps): RunningWorkers {
   // AUDIT_CHECKPOINT_EVERY events or AUDIT_CHECKPOINT_SECONDS: periodic, and off when tests drive
   // the workers. Every worker host signs with the same key (AUDIT_SIGNING_KEY); a checkpoint per seq
   // is kept once, so several hosts signing is harmless.
-  const signingKey = () => loadSigningKey({ configured: config.AUDIT_SIGNING_KEY, dataDir: config.DATA_DIR });
+  // Read once and shared by both (a failed read is tried again on the next call).
+  let key: ReturnType<typeof loadSigningKey> | null = null;
+  const signingKey = () =>
+    (key ??= loadSigningKey({ configured: config.AUDIT_SIGNING_KEY, dataDir: config.DATA_DIR }).catch(
+      (err: unknown) => {
+        key = null;
+        throw err;
+      },
+    ));
   const maintenance =
     deps.autorun === false
       ? null

@@ -94,15 +94,18 @@ export async function applyReceipts(
       const events: AuditEventInput[] = [];
       for (const u of updated.rows) {
         const r = latest.get(u.id)!.r;
+        const about = {
+          actor,
+          campaignId: u.campaign_id,
+          notificationId: u.id,
+          carrier: u.carrier,
+          channel: u.channel,
+          attempt: u.attempts,
+        };
         if (wasSending.has(u.id)) {
           events.push({
             type: 'notification.sent',
-            actor,
-            campaignId: u.campaign_id,
-            notificationId: u.id,
-            carrier: u.carrier,
-            channel: u.channel,
-            attempt: u.attempts,
+            ...about,
             outcome: 'accepted',
             details: { providerId: r.messageId, via: 'receipt-before-record' },
           });
@@ -111,23 +114,13 @@ export async function applyReceipts(
         // accounts for each one; an applied receipt's comes first, then the transition it caused.
         events.push({
           type: 'receipt.applied',
-          actor,
-          campaignId: u.campaign_id,
-          notificationId: u.id,
-          carrier: u.carrier,
-          channel: u.channel,
-          attempt: u.attempts,
+          ...about,
           outcome: r.status,
           details: { idempotencyKey: r.idempotencyKey, movedTo: u.state },
         });
         events.push({
           type: u.state === 'delivered' ? 'notification.delivered' : 'notification.undelivered',
-          actor,
-          campaignId: u.campaign_id,
-          notificationId: u.id,
-          carrier: u.carrier,
-          channel: u.channel,
-          attempt: u.attempts,
+          ...about,
           outcome: r.status,
           details: { carrierCode: r.errorCode ?? null, receiptAt: r.at, messageId: r.messageId },
         });
