@@ -56,6 +56,7 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
         display_name: string | null;
         locale: string;
         opted_out: boolean;
+        erased: boolean;
         incident_id: number;
       }>(
         `WITH c AS (
@@ -67,7 +68,8 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
             AND ${claimable}
          RETURNING n.id, n.subscriber_id, n.channel, n.carrier, n.attempts, cp.incident_id)
        SELECT c.*, s.msisdn, s.email, s.display_name, s.locale,
-              (s.opted_out_at IS NOT NULL OR (c.channel = 'sms' AND o.msisdn IS NOT NULL)) AS opted_out
+              (s.opted_out_at IS NOT NULL OR (c.channel = 'sms' AND o.msisdn IS NOT NULL)) AS opted_out,
+              s.erased_at IS NOT NULL AS erased
          FROM c JOIN subscribers s ON s.id = c.subscriber_id
          LEFT JOIN opt_outs o ON o.msisdn = s.msisdn
         ORDER BY c.id`,
@@ -120,6 +122,7 @@ export function claimChunkUnit(input: ClaimInput): LedgerUnit<ClaimResult> {
           displayName: r.display_name,
           locale: r.locale,
           optedOut: r.opted_out,
+          erased: r.erased,
         })),
       };
       return { result, events };

@@ -22,6 +22,8 @@ export interface ClaimedNotification {
   displayName: string | null;
   locale: string;
   optedOut: boolean;
+  /** The subscriber was erased after the campaign was built (their contact fields are gone). */
+  erased: boolean;
 }
 
 /** The result of one send attempt, as the record step writes it. */

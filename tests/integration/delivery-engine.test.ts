@@ -202,4 +202,48 @@ describe('delivery engine', () => {
     expect(row.rows[0]?.hash).toBe(cp!.hash);
     expect(checkCheckpoint(cp!, new Set([cp!.keyId])).ok).toBe(true);
   });
+
+  // Last in the file: it erases subscribers of the shared population.
+  it('a subscriber erased after the campaign was built → suppressed, never sent; the others arrive once', async () => {
+    const op = authHeaders('operator');
+    const id = await launchCampaign(stack.apiUrl, { channels: ['email', 'sms'], carriers });
+    expect((await http(stack.apiUrl, 'POST', `/v1/campaigns/${id}/pause`, {}, op)).status).toBe(200);
+    // Paused: fan-out still builds the ledger (one row per subscriber and channel), nothing is sent.
+    const deadline = Date.now() + 20_000;
+    let rows = await ledgerOf(stack.testDb.db, id);
+    for (let last = -1; (rows.length === 0 || rows.length !== last) && Date.now() < deadline;) {
+      last = rows.length;
+      await new Promise((r) => setTimeout(r, 1000));
+      rows = await ledgerOf(stack.testDb.db, id);
+    }
+    const total = rows.length;
+    expect(total).toBeGreaterThan(100);
+    const waiting = await stack.testDb.db.query<{ subscriber_id: number }>(
+      `SELECT DISTINCT subscriber_id FROM notification
+        WHERE campaign_id = $1 AND state = 'pending' ORDER BY subscriber_id LIMIT 4`,
+      [id],
+    );
+    const erased = waiting.rows.map((r) => Number(r.subscriber_id));
+    expect(erased.length).toBe(4);
+    for (const s of erased) {
+      expect((await http(stack.apiUrl, 'DELETE', `/v1/subscribers/${s}`, undefined, op)).status).toBe(204);
+    }
+    expect((await http(stack.apiUrl, 'POST', `/v1/campaigns/${id}/resume`, {}, op)).status).toBe(200);
+    expect((await waitForState(stack.apiUrl, id, ['completed'], 60_000)).state).toBe('completed');
+
+    const bySubscriber = await stack.testDb.db.query<{
+      subscriber_id: number;
+      state: string;
+      reason: string;
+    }>(
+      'SELECT subscriber_id, state, reason FROM notification WHERE campaign_id = $1 AND subscriber_id = ANY($2)',
+      [id, erased],
+    );
+    expect(bySubscriber.rows.length).toBe(8); // email and SMS for each
+    for (const r of bySubscriber.rows)
+      expect([r.state, r.reason]).toEqual(['suppressed', 'subscriber erased']);
+    rows = await ledgerOf(stack.testDb.db, id);
+    expect(rows.filter((r) => r.state === 'delivered').length).toBe(total - bySubscriber.rows.length);
+    expectExactlyOnce(id, rows, await arrivalsOf(stack.simUrl, id));
+  });
 });

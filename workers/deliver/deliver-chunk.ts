@@ -109,8 +109,9 @@ function renderOne(
 }
 
 /**
- * Prepares each claimed notification: suppressed when opted out, refused (never sent) when its
- * rendering fails the safety lint, otherwise an outbound message.
+ * Prepares each claimed notification: suppressed when its subscriber was erased after the campaign
+ * was built (nothing is sent to a wiped record) or opted out, refused (never sent) when
+ * its rendering fails the safety lint, otherwise an outbound message.
  */
 function prepare(
   ctx: CampaignContext,
@@ -120,6 +121,10 @@ function prepare(
   const outbound: OutboundMessage[] = [];
   const early: SendOutcome[] = [];
   for (const n of claimed) {
+    if (n.erased) {
+      early.push({ id: n.id, result: 'suppressed', reason: 'subscriber erased' });
+      continue;
+    }
     if (n.optedOut) {
       early.push({ id: n.id, result: 'suppressed', reason: 'opted out' });
       continue;
