@@ -56,7 +56,7 @@ export const subscriber = z
   .object({
     id: z.number(),
     carrier: z.string(),
-    /** Masked (`+1202*****42`) unless the caller holds the pii:read scope; null after erasure. */
+    /** Masked (`+1********42`) unless the caller holds the pii:read scope; null after erasure. */
     msisdn: z.string().nullable(),
     email: z.string().nullable(),
     displayName: z.string().nullable(),

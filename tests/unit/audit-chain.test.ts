@@ -66,7 +66,7 @@ function buildChain(n: number): AuditRow[] {
       campaignId: seq % 11 === 0 ? null : 1 + (seq % 5),
       notificationId: seq * 3,
       subscriberHash: (seq * 2654435761).toString(16).padStart(24, '0').slice(-24),
-      contactMasked: `+1202*****${String(seq % 100).padStart(2, '0')}`,
+      contactMasked: `+1********${String(seq % 100).padStart(2, '0')}`,
       carrier: 'prairie-link',
       channel: seq % 2 === 0 ? 'sms' : 'email',
       attempt: 1 + (seq % 3),

@@ -10,6 +10,7 @@ import { ROW_ERROR_CODES, type RowErrorCode } from '../../shared/api/subscribers
 import { CARRIER_IDS } from '../../shared/carriers';
 import { ACCOUNT_TYPES, CHANNELS, DATA_CATEGORIES, LOCALES } from '../../shared/domain';
 import { US_REGIONS } from '../../shared/population/us-regions';
+import { maskMsisdn } from '../../shared/audit/audit-event';
 
 // Property tests print their seed; replay a failure with FC_SEED=<seed>.
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -361,5 +362,19 @@ describe('validateSubscriber → examples', () => {
   it('several problems in one row → all reported, each with its field', () => {
     const v = validateSubscriber({ carrier: 'acme', msisdn: '+12025551234', email: 'a@gmail.com' });
     expect(codesOf(v)).toEqual(['UNKNOWN_CARRIER', 'NOT_RESERVED_NUMBER', 'NOT_RESERVED_DOMAIN']);
+  });
+});
+
+describe('maskMsisdn (what callers without the PII scope see)', () => {
+  it('keeps only the country code and the last two digits: reserved numbers that differ elsewhere mask alike', () => {
+    fc.assert(
+      fc.property(reservedMsisdn, reservedMsisdn, (a, b) => {
+        const ma = maskMsisdn(a);
+        expect(ma).toMatch(/^\+1\*{8}\d\d$/);
+        expect(ma.endsWith(a.slice(-2))).toBe(true);
+        // Not the area code: in NPA-555-01XX it and the last two digits would identify the number.
+        expect(ma === maskMsisdn(b)).toBe(a.slice(-2) === b.slice(-2));
+      }),
+    );
   });
 });
