@@ -22,6 +22,8 @@
  *   --quiet-wait S    ... but at most S seconds per phase, then measure anyway   [180]
  *   --env KEY=VALUE   extra configuration for the stack's processes (repeatable)
  *   --no-write        do not touch BENCHMARKS.md
+ *   --only P,P        run only these phases (raw, email, sms, mix, db, naive): their figures are
+ *                     printed as JSON, and neither targets nor BENCHMARKS.md are touched
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -76,8 +78,19 @@ const { values } = parseArgs({
     'quiet-wait': { type: 'string', default: '180' },
     env: { type: 'string', multiple: true },
     'no-write': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
+const PHASES = ['raw', 'email', 'sms', 'mix', 'db', 'naive'] as const;
+type Phase = (typeof PHASES)[number];
+const only = values.only ? new Set(values.only.split(',').map((p) => p.trim())) : null;
+for (const p of only ?? []) {
+  if (!(PHASES as readonly string[]).includes(p)) {
+    console.error(`--only: unknown phase "${p}"; the phases are ${PHASES.join(', ')}`);
+    process.exit(2);
+  }
+}
+const wants = (p: Phase) => only === null || only.has(p);
 const N = Number(values.subscribers);
 const SMALL = Number(values.small);
 const NAIVE = Number(values.naive);
@@ -226,6 +239,42 @@ async function rawPhases(
   }
 }
 
+/** The database-only ceiling, with the worker processes paused so they do not deliver alongside. */
+async function dbCeilingPhase(
+  local: LocalStack,
+  ops: Operators,
+  sampler: ReturnType<typeof startResourceSampler>,
+): Promise<DbCeilingResult> {
+  await quietMoment('db ceiling');
+  const ceilingCampaign = await prepareCampaign(ops, {
+    kind: 'carrier-notice',
+    channels: ['sms'],
+    label: 'BENCH-DB',
+  });
+  const incident = await local.db.query<{ incident_id: number }>(
+    'SELECT incident_id FROM campaigns WHERE id = $1',
+    [ceilingCampaign],
+  );
+  sampler.mark();
+  // No queue, no HTTP, and no engine: the worker processes are paused (SIGSTOP) so their reconciler
+  // does not see a running campaign with pending rows and start delivering it alongside.
+  const workerPids = local.processes.filter((p) => p.name.startsWith('worker')).map((p) => p.pid);
+  for (const pid of workerPids) process.kill(pid, 'SIGSTOP');
+  const ceiling: DbCeilingResult = await runDbCeiling(local.db, {
+    campaignId: ceilingCampaign,
+    incidentId: incident.rows[0]!.incident_id,
+    pageSize: Number(local.env.FANOUT_PAGE_SIZE || 1000),
+    chunkSize: Number(local.env.CHUNK_SIZE || 100),
+    lanes: 8 * WORKERS,
+    receiptBatch: 500,
+    workers: WORKERS,
+  }).finally(() => {
+    for (const pid of workerPids) process.kill(pid, 'SIGCONT');
+  });
+  log(`  DB ceiling: ${ceiling.perSec}/s (${JSON.stringify(ceiling.stageSeconds)})`);
+  return ceiling;
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   log(
@@ -261,55 +310,31 @@ async function main(): Promise<void> {
     );
     log(`seeded ${seeded.inserted} subscribers in ${seeded.seconds.toFixed(1)} s`);
 
-    const raw = await rawPhases(local, ops, watch);
-    const email = await runEngine(local, ops, sampler, {
-      label: 'email',
-      channels: ['email'],
-      regions: [SMALL_REGION],
-    });
-    log(`  engine email: ${email.perSec}/s`);
-    const sms = await runEngine(local, ops, sampler, { label: 'sms', channels: ['sms'], regions: null });
-    log(`  engine SMS: ${sms.perSec}/s (completion ${sms.completionPerSec}/s)`);
-    const mix = await runEngine(local, ops, sampler, {
-      label: 'mix',
-      channels: ['email', 'sms'],
-      regions: [SMALL_REGION],
-    });
-    log(`  engine mix: ${mix.perSec}/s`);
+    const raw = wants('raw') ? await rawPhases(local, ops, watch) : null;
+    const email = wants('email')
+      ? await runEngine(local, ops, sampler, { label: 'email', channels: ['email'], regions: [SMALL_REGION] })
+      : null;
+    if (email) log(`  engine email: ${email.perSec}/s`);
+    const sms = wants('sms')
+      ? await runEngine(local, ops, sampler, { label: 'sms', channels: ['sms'], regions: null })
+      : null;
+    if (sms) log(`  engine SMS: ${sms.perSec}/s (completion ${sms.completionPerSec}/s)`);
+    const mix = wants('mix')
+      ? await runEngine(local, ops, sampler, {
+          label: 'mix',
+          channels: ['email', 'sms'],
+          regions: [SMALL_REGION],
+        })
+      : null;
+    if (mix) log(`  engine mix: ${mix.perSec}/s`);
 
-    await quietMoment('db ceiling');
-    const ceilingCampaign = await prepareCampaign(ops, {
-      kind: 'carrier-notice',
-      channels: ['sms'],
-      label: 'BENCH-DB',
-    });
-    const incident = await local.db.query<{ incident_id: number }>(
-      'SELECT incident_id FROM campaigns WHERE id = $1',
-      [ceilingCampaign],
-    );
-    sampler.mark();
-    // No queue, no HTTP, and no engine: the worker processes are paused (SIGSTOP) so their reconciler
-    // does not see a running campaign with pending rows and start delivering it alongside.
-    const workerPids = local.processes.filter((p) => p.name.startsWith('worker')).map((p) => p.pid);
-    for (const pid of workerPids) process.kill(pid, 'SIGSTOP');
-    const ceiling: DbCeilingResult = await runDbCeiling(local.db, {
-      campaignId: ceilingCampaign,
-      incidentId: incident.rows[0]!.incident_id,
-      pageSize: Number(local.env.FANOUT_PAGE_SIZE || 1000),
-      chunkSize: Number(local.env.CHUNK_SIZE || 100),
-      lanes: 8 * WORKERS,
-      receiptBatch: 500,
-      workers: WORKERS,
-    }).finally(() => {
-      for (const pid of workerPids) process.kill(pid, 'SIGCONT');
-    });
-    log(`  DB ceiling: ${ceiling.perSec}/s (${JSON.stringify(ceiling.stageSeconds)})`);
+    const ceiling = wants('db') ? await dbCeilingPhase(local, ops, sampler) : null;
 
     const naive: Record<
       string,
       { perSec: number; notifications: number; seconds: number; groundTruthOk: boolean }
     > = {};
-    for (const channel of ['email', 'sms'] as const) {
+    for (const channel of wants('naive') ? (['email', 'sms'] as const) : []) {
       await quietMoment(`naive ${channel}`);
       const n = await runNaive({
         db: local.db,
@@ -335,6 +360,13 @@ async function main(): Promise<void> {
       log(`  naive ${channel}: ${f.perSec}/s`);
     }
     const resources = await sampler.stop();
+    if (only || !raw || !email || !sms || !mix || !ceiling) {
+      const phases = { raw, engine: { email, sms, mix }, dbCeiling: ceiling, naive };
+      process.stdout.write(
+        `${JSON.stringify({ command, phases, peakRssMb: resources.peakRssMb }, null, 2)}\n`,
+      );
+      return;
+    }
     result = {
       kind: 'breach-drill-bench',
       command,

@@ -101,9 +101,6 @@ export async function runLoadtest(target: LoadtestTarget, opts: LoadtestOptions)
   log(`seeding ${opts.subscribers} subscribers (seed ${opts.seed}) with bulk INSERTs…`);
   const seeding = await seedPopulation(target.db, { count: opts.subscribers, seed: opts.seed });
   log(`  ${seeding.inserted} new rows in ${seeding.seconds.toFixed(1)} s`);
-  // Statistics for the fresh rows, as autovacuum would give them in time (it may be off, as on a
-  // shared test server): without them the fan-out's first pages are planned for an empty table.
-  await target.db.query('ANALYZE subscribers').catch(() => undefined);
   const base: FaultsInput = opts.liftLimits ? { all: { sms: { submitLimit: 'off' } } } : {};
   await putFaults(target.simUrl, base);
 

@@ -6,6 +6,7 @@ import { deliverQueueName, jobIds } from '../../shared/queues';
 import { materializePage } from '../../shared/ledger/materialize-page';
 import { completeCampaignIfDone } from '../../shared/ledger/complete-campaign';
 import { audienceFilter } from '../../shared/ledger/audience';
+import { partitionAnalyzer } from '../../shared/ledger/analyze-partition';
 import { appendAudit } from '../../shared/audit/append-audit';
 import { campaignChunkSize } from '../../shared/campaign-schedule';
 
@@ -133,7 +134,7 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
   let cursor = campaign.fanout_cursor;
   let pages = 0;
   let inserted = 0;
-  let analyzeAt = FIRST_ANALYZE_AT;
+  const analyzer = partitionAnalyzer(deps.db, campaignId, deps.logger);
   for (;;) {
     const page = await materializePage(deps.db, {
       campaignId,
@@ -149,12 +150,7 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
     cursor = page.lastSubscriberId;
     pages += 1;
     inserted += page.inserted;
-    if (inserted >= analyzeAt) {
-      // While the partition fills (each time it has grown fourfold): claims and probes on a
-      // partition the planner takes for empty walk hundreds of thousands of index entries each.
-      analyzeAt = inserted * 4;
-      await analyzeLedgerPartition(deps.db, campaignId, deps.logger);
-    }
+    await analyzer.grew(inserted);
     await deps.db.query('UPDATE campaigns SET fanout_cursor = $2, updated_at = now() WHERE id = $1', [
       campaignId,
       cursor,
@@ -180,32 +176,7 @@ export async function fanOutCampaign(campaignId: number, deps: FanOutDeps): Prom
     }
   });
   deps.logger.info({ campaignId, pages, inserted }, 'fan-out complete');
-  await analyzeLedgerPartition(deps.db, campaignId, deps.logger);
+  await analyzer.filled();
   await completeCampaignIfDone(deps.db, campaignId, 'worker:fan-out');
   return { pages, inserted };
-}
-
-const FIRST_ANALYZE_AT = 5_000; // rows; then at 4×, 16×, … (about ten times for 1,000,000)
-
-/**
- * Fresh statistics for the campaign's ledger partition, as it fills and once it holds all its rows.
- * Autovacuum (when it runs at all) analyses a partition only after it has been written for a while,
- * and until then the planner takes a filling partition for a nearly empty one: claims chose the
- * (campaign, state) index and walked every pending row to find a chunk's hundred (measured: the
- * delivered rate of a 1,000,000-notification run fell to under 100/s). Best effort: a role that does
- * not own the table, or a lock wait, only costs the better plans.
- */
-async function analyzeLedgerPartition(db: Db, campaignId: number, logger: Logger): Promise<void> {
-  const started = Date.now();
-  try {
-    const r = await db.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [
-      `notification_c${campaignId}`,
-    ]);
-    const name = r.rows[0]?.name;
-    if (!name) return;
-    await db.query(`ANALYZE ${name.replace(/[^A-Za-z0-9_."]/g, '')}`);
-    logger.debug({ campaignId, ms: Date.now() - started }, 'ledger partition analysed');
-  } catch (err) {
-    logger.warn({ campaignId, err: (err as Error).message }, 'could not analyse the ledger partition');
-  }
 }
