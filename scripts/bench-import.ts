@@ -4,7 +4,10 @@
  * resident memory while it imports. Prints a Markdown report for BENCHMARKS.md.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 \
- *     npx tsx scripts/bench-import.ts [--rows 1000000] [--formats ndjson,csv] [--json]
+ *     npm run bench:import -- [--rows 1000000] [--formats ndjson,csv] [--json] [--api-node-options=…]
+ *
+ * The api runs with the V8 flags it runs with in production (shared/api-node-flags.ts) unless
+ * `--api-node-options` names others (`--api-node-options=` alone: Node's defaults).
  *
  * It uses its own schema (DATABASE_SCHEMA, default bench_import) and queue prefix, and drops both
  * after. A million rows is more than the reserved number range holds (719,100 distinct (carrier,
@@ -33,17 +36,37 @@ import {
 } from '../shared/population/write-population';
 import type { ImportResult } from '../shared/api/subscribers.schema';
 import { cpuSecOf } from './loadtest/sample-resources';
+import { API_NODE_FLAGS as PRODUCTION_API_NODE_FLAGS } from '../shared/api-node-flags';
+
+const USAGE = `Usage: DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench:import -- [options]
+
+  --rows N                  rows per file (default 1000000)
+  --formats LIST            ndjson, csv (comma-separated; default ndjson,csv)
+  --json                    also import a JSON array file
+  --api-node-options=FLAGS  node flags of the api process, space-separated, instead of the
+                            production ones (${PRODUCTION_API_NODE_FLAGS.join(' ')});
+                            \`--api-node-options=\` alone: Node's defaults
+  --help                    this text`;
 
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     formats: { type: 'string', default: 'ndjson,csv' },
     json: { type: 'boolean', default: false },
-    // Extra node flags for the api process, e.g. --api-node-options=--max-old-space-size=192
-    'api-node-options': { type: 'string', default: '' },
+    // Node flags for the api process instead of the production ones, e.g.
+    // --api-node-options='--max-old-space-size=160 --max-semi-space-size=8'
+    'api-node-options': { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
-const API_NODE_FLAGS = values['api-node-options'].split(' ').filter(Boolean);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const API_NODE_FLAGS =
+  values['api-node-options'] === undefined
+    ? [...PRODUCTION_API_NODE_FLAGS]
+    : values['api-node-options'].split(' ').filter(Boolean);
 // A million NDJSON rows are ~300 MB, over the 256 MiB default of BULK_MAX_BYTES: the bench raises it.
 const BULK_MAX_BYTES = String(2 ** 30);
 const ROWS = Number(values.rows);
@@ -201,6 +224,8 @@ interface Run {
   bytes: number;
   ms: number;
   peakRssMb: number;
+  /** The kernel's high-water mark of the api's RSS since it started (VmHWM): no sample can miss it. */
+  hwmRssMb: number;
   baseRssMb: number;
   apiCpuSec: number;
   dbCpuSec: number;
@@ -234,7 +259,20 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
   peak = Math.max(peak, rssMb(pid));
   bar.update(bytes, { rss: Math.round(peak) });
   bar.stop();
-  return { label, format, bytes, ms, peakRssMb: peak, baseRssMb, apiCpuSec, dbCpuSec, load, result };
+  const hwmRssMb = rssMb(pid, 'VmHWM');
+  return {
+    label,
+    format,
+    bytes,
+    ms,
+    peakRssMb: peak,
+    hwmRssMb,
+    baseRssMb,
+    apiCpuSec,
+    dbCpuSec,
+    load,
+    result,
+  };
 }
 
 /** Streams the file to the bulk endpoint; resolves with the answer. */
@@ -334,7 +372,9 @@ try {
   const cpu = os.cpus();
   const lines = [
     `Command: \`DATABASE_URL=… REDIS_URL=… npx tsx scripts/bench-import.ts ${process.argv.slice(2).join(' ')}\``,
-    `The api: \`node ${[...API_NODE_FLAGS, '--import tsx services/api/main.ts'].join(' ')}\`, BULK_MAX_BYTES=${BULK_MAX_BYTES}.`,
+    `The api: \`node ${[...API_NODE_FLAGS, '--import tsx services/api/main.ts'].join(' ')}\` ` +
+      `(${values['api-node-options'] === undefined ? 'the production flags' : 'flags from --api-node-options'}), ` +
+      `BULK_MAX_BYTES=${BULK_MAX_BYTES}.`,
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, PostgreSQL ${await pgVersion()} ` +
       `(shared, default settings), load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after.`,
@@ -352,6 +392,10 @@ try {
         `${fmt(r.result.rejected)} refused${r.result.complete ? '' : ' (incomplete)'} |`
       );
     }),
+    '',
+    `The api's RSS high-water mark (VmHWM, since its start) after each import: ${runs
+      .map((r) => `${r.label} ${Math.round(r.hwmRssMb)} MB`)
+      .join('; ')}.`,
     '',
     `Synthetic generation, in process: ${fmt(gen.rowsPerSec)} subscribers/s (${fmt(gen.mixRowsPerSec)}/s with defects), ${fmt(ROWS)} rows.`,
   ];

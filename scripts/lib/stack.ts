@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startPrivateRedis, type PrivateRedis } from './private-redis';
 import { generateKey } from '../../shared/auth/api-keys';
+import { API_NODE_FLAGS } from '../../shared/api-node-flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -29,8 +30,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function spawnTs(entry: string, env: NodeJS.ProcessEnv, quiet: boolean): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+function spawnTs(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  quiet: boolean,
+  nodeFlags: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env,
     stdio: quiet ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'inherit', 'inherit'],
@@ -118,6 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       'services/api/main.ts',
       { ...env, RUN_WORKERS: embeddedDb ? 'true' : env.RUN_WORKERS },
       quiet,
+      API_NODE_FLAGS, // as in the Dockerfile and docker-compose.yml (shared/api-node-flags.ts)
     );
     children.push(api);
     if (!embeddedDb) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig } from '../../shared/config';
 import { renderEnvExample } from '../../scripts/lib/env-example';
+import { API_NODE_FLAGS } from '../../shared/api-node-flags';
 
 // No Docker engine here: these tests keep docker-compose.yml honest by reading it.
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -65,6 +66,13 @@ describe('docker-compose.yml', () => {
     expect(api!.volumes).toContain('app-data:/data');
     expect(workers!.volumes).toContain('app-data:/data');
     expect(readFileSync('Dockerfile', 'utf8')).toMatch(/chown node:node \/data/);
+  });
+
+  it('api → command and the Dockerfile CMD → run with the V8 flags of shared/api-node-flags.ts', () => {
+    const apiCommand = ['node', ...API_NODE_FLAGS, '--import', 'tsx', 'services/api/main.ts'];
+    expect(compose.services.api!.command).toEqual(apiCommand);
+    const cmd = /^CMD (\[.*\])\s*$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? 'null')).toEqual(apiCommand);
   });
 
   it('app services → entry points → exist in the tree', () => {

@@ -8,12 +8,11 @@ import {
   type BulkFormat,
   type ImportError,
   type ImportResult,
-  type SubscriberInput,
 } from '../../../../shared/api/subscribers.schema';
 import { FileKeys } from './file-keys';
 import { BodyStop, type SourceRecord } from './source-record';
 import { rejectedRef, validateSubscriber, type RowProblem } from './validate-subscriber';
-import { upsertSubscribers } from './upsert-subscribers';
+import { SubscriberColumns, upsertSubscribers, type SubscriberLiterals } from './upsert-subscribers';
 
 /** Rows (valid and refused) per batch transaction: one upsert, one error insert, one audit append. */
 export const BATCH_ROWS = 5_000;
@@ -45,7 +44,10 @@ export interface ImportDeps {
 
 interface Batch {
   no: number;
-  rows: SubscriberInput[];
+  /** The valid rows, collected as column literals while the batch fills (no row objects kept). */
+  columns: SubscriberColumns;
+  /** Set when the batch is submitted: the finished literals; `columns` is then spent. */
+  literals: SubscriberLiterals | null;
   firstLine: number;
   lastLine: number;
   /** Errors to keep for paging (capped per import). */
@@ -127,7 +129,8 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
 
   const newBatch = (): Batch => ({
     no: ++batchNo,
-    rows: [],
+    columns: new SubscriberColumns(),
+    literals: null,
     firstLine: 0,
     lastLine: 0,
     errors: [],
@@ -137,11 +140,12 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
   let batch = newBatch();
 
   const flush = async (b: Batch): Promise<void> => {
+    const literals = b.literals!;
     const counts = await withRetry(() =>
       db.transaction(async (tx) => {
         // While batches keep finding only new subscribers, each first tries a plain INSERT under this
         // savepoint (upsert-subscribers.ts): a first import costs the database a third less.
-        const tryInsertFirst = allNewSoFar && b.rows.length > 0;
+        const tryInsertFirst = allNewSoFar && literals.rows > 0;
         const savepoint = tryInsertFirst ? '; SAVEPOINT bulk_insert' : '';
         if (db.kind === 'postgres') {
           // JIT compiles a 5,000-row upsert for longer than it runs. Batches commit without waiting
@@ -150,10 +154,10 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
         } else if (tryInsertFirst) {
           await tx.exec('SAVEPOINT bulk_insert');
         }
-        const c = await upsertSubscribers(tx, b.rows, { tryInsertFirst });
+        const c = await upsertSubscribers(tx, literals, { tryInsertFirst });
         await insertErrors(tx, input.importId, b.errors);
         const events: AuditEventInput[] = [];
-        if (b.rows.length > 0) {
+        if (literals.rows > 0) {
           events.push({
             type: 'subscriber.registered',
             actor: input.actor,
@@ -192,12 +196,15 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
     totals.inserted += counts.inserted;
     totals.updated += counts.updated;
     totals.unchanged += counts.unchanged;
-    totals.rowsDone += b.rows.length + b.rejections.length;
+    totals.rowsDone += literals.rows + b.rejections.length;
     input.onProgress?.(totals.rowsDone);
   };
 
   const submit = async (b: Batch): Promise<void> => {
     if (b.size === 0) return;
+    // The literals are built now, not when the batch's turn comes: while it waits, it holds eleven
+    // strings rather than its pieces.
+    b.literals = b.columns.literals();
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
     if (failure) return;
     const p: Promise<void> = flush(b)
@@ -266,7 +273,7 @@ export async function importSubscribers(input: ImportInput, deps: ImportDeps): P
                 rejectedRef(rec.value),
               );
             } else {
-              batch.rows.push(v.value);
+              batch.columns.add(v.value);
             }
           }
         }

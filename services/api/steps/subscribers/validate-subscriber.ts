@@ -287,8 +287,9 @@ export function rejectedRef(raw: unknown): string | null {
   if (!isPlainObject(raw)) return null;
   const parts = [raw.carrier, raw.msisdn, raw.email].map((v) => (typeof v === 'string' ? v : ''));
   if (parts.every((p) => p === '')) return null;
+  // The first 12 bytes as hex: a flat 24-character string, not a slice that keeps the whole digest.
   return createHash('sha256')
     .update(`rejected|${parts.join('|')}`)
-    .digest('hex')
-    .slice(0, 24);
+    .digest()
+    .toString('hex', 0, 12);
 }
