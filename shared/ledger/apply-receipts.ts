@@ -36,6 +36,7 @@ export async function applyReceipts(
   return ledgerBatcherFor(db).run({
     rows: ids,
     campaigns,
+    priority: 2,
     run: async (tx) => {
       // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
       // `sending`, so their `notification.sent` event is written here and the trail stays complete.

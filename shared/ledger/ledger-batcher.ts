@@ -12,6 +12,13 @@ export interface LedgerUnit<T> {
   /** The campaigns of those rows: the ledger is partitioned by campaign (migration 050), and a
    * statement that names them reads only their partitions instead of probing every campaign's. */
   campaigns: readonly number[];
+  /**
+   * Units that finish work go into a batch before units that start it: receipts (2), then the
+   * records of sends already made (1), then claims (0, the default). Receipts are bounded by the
+   * sends, so they cannot starve the claims; without this, a worker with hundreds of chunks in flight
+   * let receipts wait behind new claims until they were hundreds of thousands behind the sends.
+   */
+  priority?: number;
   run(tx: Queryable): Promise<{ result: T; events: AuditEventInput[] }>;
 }
 
@@ -111,7 +118,12 @@ export function createLedgerBatcher(
   return {
     run<T>(unit: LedgerUnit<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ unit: unit as LedgerUnit<unknown>, resolve: resolve as (v: unknown) => void, reject });
+        const w = { unit: unit as LedgerUnit<unknown>, resolve: resolve as (v: unknown) => void, reject };
+        // Behind every unit of the same or a higher priority, ahead of the rest.
+        const p = unit.priority ?? 0;
+        let at = queue.length;
+        while (at > 0 && (queue[at - 1]!.unit.priority ?? 0) < p) at--;
+        queue.splice(at, 0, w);
         pump();
       });
     },

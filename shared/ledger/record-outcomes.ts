@@ -123,6 +123,7 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
   return {
     rows: plans.map((p) => p.id),
     campaigns: [input.campaignId],
+    priority: 1, // finishes a send already made: ahead of new claims (ledger-batcher.ts)
     run: async (tx) => {
       const updated = await tx.query<{ id: number }>(
         `UPDATE notification n
