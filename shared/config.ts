@@ -54,7 +54,7 @@ export const CONFIG_DOCS = {
   RUN_WORKERS: ['false', 'host the pipeline workers inside the api process (always on with PGlite)'],
   FANOUT_PAGE_SIZE: ['1000', 'subscribers per fan-out page'],
   CHUNK_SIZE: ['100', 'notifications per deliver job (one carrier, one channel)'],
-  DELIVER_CONCURRENCY: ['4', 'chunk jobs processed at once per deliver queue per worker process'],
+  DELIVER_CONCURRENCY: ['32', 'chunk jobs processed at once per deliver queue per worker process'],
   RECEIPTS_CONCURRENCY: [
     '8',
     'receipt batches applied at once per worker process (they share its group commits)',
@@ -140,7 +140,9 @@ const schema = z.object({
   RUN_WORKERS: bool.default(false),
   FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   CHUNK_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-  DELIVER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // 32, not 4: with few chunks in flight per queue, the carriers with the most subscribers were left
+  // draining alone at the end of a campaign while the others sat idle (BENCHMARKS.md "## engine").
+  DELIVER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(32),
   RECEIPTS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
