@@ -140,8 +140,9 @@ const schema = z.object({
   RUN_WORKERS: bool.default(false),
   FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   CHUNK_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-  // 32, not 4: with few chunks in flight per queue, the carriers with the most subscribers were left
-  // draining alone at the end of a campaign while the others sat idle (BENCHMARKS.md "## engine").
+  // 32, not 4: with few chunks in flight per queue, the queues of the carriers with the most
+  // subscribers finished seconds after the others, with ever fewer queues to keep the machine busy
+  // (BENCHMARKS.md "## load test", 2026-11-26).
   DELIVER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(32),
   RECEIPTS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
