@@ -2,6 +2,7 @@ import type { Db } from '../../shared/store/db';
 import type { Logger } from '../../shared/logger';
 import type { AuditSigningKey } from '../../shared/audit/signing-key';
 import { writeCheckpointIfDue, type CheckpointPolicy } from '../../shared/audit/write-checkpoint';
+import { startPeriodic, type RunningPeriodic } from '../start-periodic';
 
 export interface AuditCheckpointerDeps {
   db: Db;
@@ -13,11 +14,8 @@ export interface AuditCheckpointerDeps {
   pollMs?: number;
 }
 
-export interface RunningCheckpointer {
-  /** Looks once now (tests, shutdown); resolves to the seq signed, if any. */
-  tick(): Promise<number | null>;
-  close(): Promise<void>;
-}
+/** `tick()` looks once now (tests, shutdown) and resolves to the seq signed, if any. */
+export type RunningCheckpointer = RunningPeriodic<number | null>;
 
 const DEFAULT_POLL_MS = 1_000; // two primary-key reads a second: cheap next to the appends it covers
 
@@ -33,36 +31,15 @@ export function startAuditCheckpointer(deps: AuditCheckpointerDeps): RunningChec
     (k) => log.info({ keyId: k.keyId }, 'audit checkpoints signed with this key'),
     (err: Error) => log.error({ err: err.message }, 'audit signing key unusable: no checkpoints'),
   );
-  let running: Promise<number | null> | null = null;
-  let failing = false;
-
-  const tick = (): Promise<number | null> => {
-    running ??= keyOnce
-      .then((key) => writeCheckpointIfDue(deps.db, key, deps.policy))
-      .then((cp) => {
-        if (failing) log.info('audit checkpoints are being written again');
-        failing = false;
-        if (cp) log.debug({ seq: cp.seq }, 'audit checkpoint signed');
-        return cp?.seq ?? null;
-      })
-      .catch((err: Error) => {
-        if (!failing) log.warn({ err: err.message }, 'audit checkpoint failed; will retry');
-        failing = true;
-        return null;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-
-  const timer = setInterval(() => void tick(), pollMs);
-  timer.unref();
-  return {
-    tick,
-    async close() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic({
+    intervalMs: pollMs,
+    run: async () => {
+      const cp = await writeCheckpointIfDue(deps.db, await keyOnce, deps.policy);
+      if (cp) log.debug({ seq: cp.seq }, 'audit checkpoint signed');
+      return cp?.seq ?? null;
     },
-  };
+    log,
+    failed: 'audit checkpoint failed; will retry',
+    recovered: 'audit checkpoints are being written again',
+  });
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/logger';
 import type { AuditSigningKey } from '../../shared/audit/signing-key';
 import { ensurePartitions } from '../../shared/store/ensure-partitions';
 import { applyRetention, type RetentionReport } from '../../shared/store/apply-retention';
+import { startPeriodic, type RunningPeriodic } from '../start-periodic';
 
 export interface StoreMaintenanceDeps {
   db: Db;
@@ -15,11 +16,8 @@ export interface StoreMaintenanceDeps {
   logger: Logger;
 }
 
-export interface RunningStoreMaintenance {
-  /** Runs once now (tests, startup); resolves to the retention applied, if any. */
-  tick(): Promise<RetentionReport | null>;
-  close(): Promise<void>;
-}
+/** `tick()` runs once now (tests, startup) and resolves to the retention applied, if any. */
+export type RunningStoreMaintenance = RunningPeriodic<RetentionReport | null>;
 
 /**
  * The store's housekeeping, in every worker process: creates the partitions the next months and
@@ -29,9 +27,6 @@ export interface RunningStoreMaintenance {
  */
 export function startStoreMaintenance(deps: StoreMaintenanceDeps): RunningStoreMaintenance {
   const log = deps.logger.child({ stage: 'store-maintenance' });
-  let running: Promise<RetentionReport | null> | null = null;
-  let failing = false;
-
   const runOnce = async (): Promise<RetentionReport | null> => {
     const made = await ensurePartitions(deps.db);
     if (made.audit + made.ledger > 0) log.info(made, 'partitions created ahead');
@@ -54,31 +49,11 @@ export function startStoreMaintenance(deps: StoreMaintenanceDeps): RunningStoreM
     return applied;
   };
 
-  const tick = (): Promise<RetentionReport | null> => {
-    running ??= runOnce()
-      .then((r) => {
-        if (failing) log.info('store maintenance runs again');
-        failing = false;
-        return r;
-      })
-      .catch((err: Error) => {
-        if (!failing) log.warn({ err: err.message }, 'store maintenance failed; will retry');
-        failing = true;
-        return null;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-
-  const timer = setInterval(() => void tick(), deps.intervalMs);
-  timer.unref();
-  return {
-    tick,
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic({
+    intervalMs: deps.intervalMs,
+    run: runOnce,
+    log,
+    failed: 'store maintenance failed; will retry',
+    recovered: 'store maintenance runs again',
+  });
 }
