@@ -17,7 +17,7 @@
  * distinct pair an upsert of an existing subscriber with changed fields).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -35,7 +35,7 @@ import {
   type PopulationFileFormat,
 } from '../shared/population/write-population';
 import type { ImportResult } from '../shared/api/subscribers.schema';
-import { cpuSecOf } from './loadtest/sample-resources';
+import { cpuSecOf, rssMbOf } from './loadtest/sample-resources';
 import { API_NODE_FLAGS as PRODUCTION_API_NODE_FLAGS } from '../shared/api-node-flags';
 
 const USAGE = `Usage: DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench:import -- [options]
@@ -136,12 +136,6 @@ interface Api {
   baseRssMb: number;
 }
 
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
 /** CPU used by the api's PostgreSQL backends while `run` runs (WAL writer and checkpointer excluded). */
 async function backendCpu<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const c = new pg.Client({ connectionString: DATABASE_URL });
@@ -210,7 +204,7 @@ async function startApi(): Promise<Api> {
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage settle before the baseline
-  return { proc, url, baseRssMb: rssMb(proc.pid!) };
+  return { proc, url, baseRssMb: rssMbOf(proc.pid!) ?? 0 };
 }
 
 async function stopApi(api: Api): Promise<void> {
@@ -239,10 +233,10 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
   const pid = api.proc.pid!;
   const load = os.loadavg()[0]!;
   const apiCpu0 = cpuSecOf(pid) ?? 0;
-  const baseRssMb = rssMb(pid);
+  const baseRssMb = rssMbOf(pid) ?? 0;
   let peak = baseRssMb;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb(pid));
+    peak = Math.max(peak, rssMbOf(pid) ?? 0);
   }, RSS_SAMPLE_MS);
   const bar = new SingleBar(
     { format: `${label.padEnd(28)} [{bar}] {percentage}%  rss {rss} MB`, hideCursor: true },
@@ -256,10 +250,10 @@ async function importFile(api: Api, file: string, format: PopulationFileFormat, 
   const ms = performance.now() - t0;
   const apiCpuSec = (cpuSecOf(pid) ?? apiCpu0) - apiCpu0;
   clearInterval(sampler);
-  peak = Math.max(peak, rssMb(pid));
+  peak = Math.max(peak, rssMbOf(pid) ?? 0);
   bar.update(bytes, { rss: Math.round(peak) });
   bar.stop();
-  const hwmRssMb = rssMb(pid, 'VmHWM');
+  const hwmRssMb = rssMbOf(pid, 'VmHWM') ?? 0;
   return {
     label,
     format,

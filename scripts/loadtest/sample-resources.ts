@@ -33,10 +33,15 @@ export interface ResourceSampler {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Resident set size of a process in MB from /proc (Linux); null when unreadable or gone. */
-export function rssMbOf(pid: number): number | null {
+const STATUS_FIELDS = { VmRSS: /VmRSS:\s+(\d+) kB/, VmHWM: /VmHWM:\s+(\d+) kB/ };
+
+/**
+ * Resident set size of a process in MB from /proc (Linux), now (VmRSS) or its high-water mark since
+ * it started (VmHWM, which no sampling can miss); null when unreadable or gone.
+ */
+export function rssMbOf(pid: number, field: keyof typeof STATUS_FIELDS = 'VmRSS'): number | null {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = STATUS_FIELDS[field].exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? round1(Number(m[1]) / 1024) : null;
   } catch {
     return null;
