@@ -176,12 +176,10 @@ export interface UpsertCounts {
  */
 export async function upsertSubscribers(
   tx: Queryable,
-  batch: SubscriberLiterals | readonly SubscriberInput[],
+  batch: SubscriberLiterals,
   opts: { tryInsertFirst?: boolean } = {},
 ): Promise<UpsertCounts> {
-  const { rows, params: p } = Array.isArray(batch)
-    ? literalsOf(batch as readonly SubscriberInput[])
-    : (batch as SubscriberLiterals);
+  const { rows, params: p } = batch;
   if (rows === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   if (opts.tryInsertFirst) {
     try {
