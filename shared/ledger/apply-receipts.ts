@@ -1,6 +1,6 @@
 import type { AuditEventInput } from '../audit/audit-event';
 import type { Db } from '../store/db';
-import { ledgerBatcherFor } from './ledger-batcher';
+import { ledgerBatcherFor, UNIT_PRIORITY } from './ledger-batcher';
 import { parseIdempotencyKey } from '../queues';
 import type { ReceiptsJob } from '../queues';
 
@@ -36,7 +36,7 @@ export async function applyReceipts(
   return ledgerBatcherFor(db).run({
     rows: ids,
     campaigns,
-    priority: 2,
+    priority: UNIT_PRIORITY.receipts,
     run: async (tx) => {
       // A receipt can overtake the sender's own record (fast carriers): remember which rows were still
       // `sending`, so their `notification.sent` event is written here and the trail stays complete.

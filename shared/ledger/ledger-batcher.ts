@@ -12,15 +12,18 @@ export interface LedgerUnit<T> {
   /** The campaigns of those rows: the ledger is partitioned by campaign (migration 050), and a
    * statement that names them reads only their partitions instead of probing every campaign's. */
   campaigns: readonly number[];
-  /**
-   * Units that finish work go into a batch before units that start it: receipts (2), then the
-   * records of sends already made (1), then claims (0, the default). Receipts are bounded by the
-   * sends, so they cannot starve the claims; without this, a worker with hundreds of chunks in flight
-   * let receipts wait behind new claims until they were hundreds of thousands behind the sends.
-   */
+  /** Where the unit queues for a batch (UNIT_PRIORITY). @defaultValue UNIT_PRIORITY.claim */
   priority?: number;
   run(tx: Queryable): Promise<{ result: T; events: AuditEventInput[] }>;
 }
+
+/**
+ * Units that finish work go into a batch before units that start it: receipts, then the records of
+ * sends already made, then claims. Receipts are bounded by the sends, so they cannot starve the
+ * claims; without this, a worker with hundreds of chunks in flight let receipts wait behind new
+ * claims until they were hundreds of thousands behind the sends.
+ */
+export const UNIT_PRIORITY = { claim: 0, record: 1, receipts: 2 } as const;
 
 /** Runs one unit in a transaction of its own: statements, then its audit append. */
 export async function runLedgerUnit<T>(db: Db, unit: LedgerUnit<T>): Promise<T> {
@@ -120,9 +123,9 @@ export function createLedgerBatcher(
       return new Promise<T>((resolve, reject) => {
         const w = { unit: unit as LedgerUnit<unknown>, resolve: resolve as (v: unknown) => void, reject };
         // Behind every unit of the same or a higher priority, ahead of the rest.
-        const p = unit.priority ?? 0;
+        const p = unit.priority ?? UNIT_PRIORITY.claim;
         let at = queue.length;
-        while (at > 0 && (queue[at - 1]!.unit.priority ?? 0) < p) at--;
+        while (at > 0 && (queue[at - 1]!.unit.priority ?? UNIT_PRIORITY.claim) < p) at--;
         queue.splice(at, 0, w);
         pump();
       });

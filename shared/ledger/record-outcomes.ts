@@ -1,7 +1,7 @@
 import type { AuditEventInput } from '../audit/audit-event';
 import type { Channel, NotificationState } from '../domain';
 import type { Db } from '../store/db';
-import { runLedgerUnit, type LedgerUnit } from './ledger-batcher';
+import { runLedgerUnit, UNIT_PRIORITY, type LedgerUnit } from './ledger-batcher';
 import { auditRecipient } from './contact';
 import type { ClaimedNotification, SendOutcome } from './ledger-types';
 
@@ -123,7 +123,7 @@ export function recordOutcomesUnit(input: RecordInput): LedgerUnit<RecordResult>
   return {
     rows: plans.map((p) => p.id),
     campaigns: [input.campaignId],
-    priority: 1, // finishes a send already made: ahead of new claims (ledger-batcher.ts)
+    priority: UNIT_PRIORITY.record,
     run: async (tx) => {
       const updated = await tx.query<{ id: number }>(
         `UPDATE notification n

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLedgerBatcher, type LedgerUnit } from '../../shared/ledger/ledger-batcher';
+import { createLedgerBatcher, UNIT_PRIORITY, type LedgerUnit } from '../../shared/ledger/ledger-batcher';
 import type { Db, Queryable } from '../../shared/store/db';
 
 // A stand-in database: every statement answers with an empty audit head, so the batcher's
@@ -41,14 +41,14 @@ describe('ledger batcher', () => {
     const ran: string[] = [];
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    const first = batcher.run(unit('busy', ran, 0, gate)); // holds the only slot
+    const first = batcher.run(unit('busy', ran, UNIT_PRIORITY.claim, gate)); // holds the only slot
     const rest = [
       batcher.run(unit('claim A', ran)),
-      batcher.run(unit('record B', ran, 1)),
-      batcher.run(unit('receipts C', ran, 2)),
-      batcher.run(unit('claim D', ran, 0)),
-      batcher.run(unit('receipts E', ran, 2)),
-      batcher.run(unit('record F', ran, 1)),
+      batcher.run(unit('record B', ran, UNIT_PRIORITY.record)),
+      batcher.run(unit('receipts C', ran, UNIT_PRIORITY.receipts)),
+      batcher.run(unit('claim D', ran, UNIT_PRIORITY.claim)),
+      batcher.run(unit('receipts E', ran, UNIT_PRIORITY.receipts)),
+      batcher.run(unit('record F', ran, UNIT_PRIORITY.record)),
     ];
     open();
     expect(await first).toBe('busy');
