@@ -10,7 +10,7 @@ import { freePort, startPrivateRedis, type PrivateRedis } from '../../scripts/li
 import { seedTestKeys } from '../helpers/api-harness';
 import { uniqueName } from '../helpers/world';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-import { buildEntries, type EntryName } from './build-entries';
+import { buildEntries, type EntryName } from '../../scripts/lib/build-entries';
 
 const SECRET = 'chaos-webhook-secret-0123456789';
 
@@ -56,12 +56,14 @@ async function waitHttp(url: string, timeoutMs = 120_000): Promise<void> {
 }
 
 let bundles: Promise<Record<EntryName, string>> | undefined;
+// Its own directory, so a chaos run never rebuilds the bundles a running `npm start` uses.
+const CHAOS_DIST_DIR = path.resolve('node_modules/.cache/breach-drill-chaos');
 
 /**
  * Real processes for the chaos suite: api, two workers and the carrier-sim, against a private
  * redis-server (it gets restarted) and PostgreSQL reached through a TCP proxy (it gets cut), with
  * their own schema and queue prefix. The shared Redis and PostgreSQL are never touched. The
- * processes run from bundles built once per run (build-entries.ts), so a restart takes about a
+ * processes run from bundles built once per run (scripts/lib/build-entries.ts), so a restart takes about a
  * second even on a loaded machine.
  */
 export async function startChaosWorld(
@@ -69,7 +71,7 @@ export async function startChaosWorld(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<ChaosWorld> {
-  const entries = await (bundles ??= buildEntries());
+  const entries = await (bundles ??= buildEntries(CHAOS_DIST_DIR));
   const history: { at: string; event: string }[] = [];
   const note = (event: string) => history.push({ at: new Date().toISOString(), event });
   const workerStartupsMs: number[] = [];

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig } from '../../shared/config';
 import { renderEnvExample } from '../../scripts/lib/env-example';
 import { API_NODE_FLAGS } from '../../shared/api-node-flags';
+import { DIST_DIR, ENTRIES, type EntryName } from '../../scripts/lib/build-entries';
 
 // No Docker engine here: these tests keep docker-compose.yml honest by reading it.
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -69,16 +71,23 @@ describe('docker-compose.yml', () => {
   });
 
   it('api → command and the Dockerfile CMD → run with the V8 flags of shared/api-node-flags.ts', () => {
-    const apiCommand = ['node', ...API_NODE_FLAGS, '--import', 'tsx', 'services/api/main.ts'];
+    const apiCommand = ['node', ...API_NODE_FLAGS, 'dist/api.mjs'];
     expect(compose.services.api!.command).toEqual(apiCommand);
     const cmd = /^CMD (\[.*\])\s*$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
     expect(JSON.parse(cmd ?? 'null')).toEqual(apiCommand);
   });
 
-  it('app services → entry points → exist in the tree', () => {
+  it('app services → entry points → the bundles the image builds from sources in the tree', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    // The build runs after the sources are copied in, and writes to dist/ (DIST_DIR).
+    expect(dockerfile.indexOf('RUN npm run build')).toBeGreaterThan(
+      dockerfile.indexOf('COPY scripts ./scripts'),
+    );
+    expect(path.relative(process.cwd(), DIST_DIR)).toBe('dist');
     for (const name of APP_SERVICES) {
-      const entry = compose.services[name]!.command!.at(-1)!;
-      expect(() => readFileSync(entry), entry).not.toThrow();
+      expect(compose.services[name]!.command!.at(-1), name).toBe(`dist/${name}.mjs`);
+      const source = ENTRIES[name as EntryName];
+      expect(() => readFileSync(source), source).not.toThrow();
     }
   });
 });
