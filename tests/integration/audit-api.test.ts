@@ -152,6 +152,15 @@ async function seed(api: ApiHarness): Promise<World> {
         channel: 'sms' as const,
         outcome: k % 3 === 0 ? 'undeliverable' : 'delivered',
       })),
+    // A subscriber's own event, tied to no notification: the subscriber filter finds it by its hash.
+    [
+      {
+        type: 'subscriber.erased',
+        actor: 'key:k_admin',
+        subscriberHash: subscribers[2]!.hash,
+        outcome: 'erased',
+      },
+    ],
   ];
   for (const b of batches) {
     await new Promise((r) => setTimeout(r, 15));
@@ -245,6 +254,10 @@ describe('GET /v1/audit', () => {
       { subscriber: s, incident: w.incidents[1] },
       { notification: w.notifications[5]!.id },
       { type: 'notification.failed' },
+      // The delivery types have no type index (migration 052): walked by the primary key or campaign.
+      { type: 'notification.delivered' },
+      { campaign: w.campaigns[0], type: 'notification.failed' },
+      { incident: w.incidents[0], type: 'notification.failed' },
       { campaign: w.campaigns[1], type: 'notification.sent', channel: 'sms' },
       { outcome: 'BLOCKED' },
       { campaign: w.campaigns[0], outcome: 'BLOCKED' },

@@ -6,18 +6,19 @@ import type { AuditRow } from '../../../../shared/audit/audit-event';
  * A filtered walk over the audit log in seq order, shared by the query page, the exports and the
  * reports. A page costs the same on the first event and the ten-millionth:
  *
- * - The most selective filter drives the page through an index that ends in seq (001 and 020):
- *   notification, subscriber, campaign (with type: campaign × type), incident, type, a failure
- *   outcome, a person's or key's actions, a carrier. Only channel, common outcomes and worker actors
- *   are left to a primary-key walk, and each of those matches a large share of the log. Each source is walked by row comparison, `(key…, seq) > (value…, after)`, inside a
+ * - The most selective filter drives the page through an index that ends in seq (001, 020, 052):
+ *   notification, subscriber, campaign (with a rare type: campaign × type), incident, a rare type, a
+ *   failure outcome, a person's or key's actions, a carrier. Only channel, the delivery types, common
+ *   outcomes and worker actors are left to a primary-key (or campaign) walk, and each of those
+ *   matches a large share of the log. Each source is walked by row comparison, `(key…, seq) > (value…, after)`, inside a
  *   LATERAL join: with a plain `key = $1` PostgreSQL knows the key is constant, drops it from the
  *   order, and may walk the primary key filtering row by row — milliseconds when matches are spread
  *   out, seconds when they all sit late in the log.
  * - Time ranges become seq ranges: `at` never goes backwards along seq (append-audit.ts, enforced by
  *   the audit_head trigger), so a binary search over the primary key finds the bounds.
- * - An incident is its campaigns' rows plus its own campaign-less events; a subscriber is the rows
- *   carrying its hash plus the rows of its notifications that do not (receipts know only the
- *   notification). Several sources are merged by seq.
+ * - An incident is its campaigns' rows plus its own campaign-less events; a subscriber is its own
+ *   events plus every event of its notifications, found through the event that created each (the
+ *   subscriber index holds only those, migration 052). Several sources are merged by seq.
  */
 export interface AuditPlan {
   /** Rows with seq > afterFloor (time range lower bound). */
@@ -57,6 +58,26 @@ const COMMON_OUTCOMES_SQL = `outcome NOT IN ('accepted', 'delivered')`;
 const COMMON_OUTCOMES = new Set(['accepted', 'delivered']);
 /** Actors with few events each (people, API keys), indexed by audit_log_actor_person. */
 const PERSON_ACTOR_SQL = `actor NOT LIKE 'worker:%'`;
+/**
+ * The events that create a ledger row, each carrying the subscriber's hash: fan-out and corrections
+ * queue, a no-harm determination suppresses. Of a notification's events only these are in the
+ * subscriber index (migration 052, audit_log_subscriber); the literals match its predicate.
+ */
+/**
+ * The five types every delivered SMS writes, each about a fifth of a delivery log: the type indexes
+ * leave them out (migration 052) and a walk that filters by one meets a match every few rows.
+ */
+const DELIVERY_TYPES = [
+  'notification.queued',
+  'notification.attempt_started',
+  'notification.sent',
+  'receipt.applied',
+  'notification.delivered',
+];
+const RARE_TYPES_SQL = `type NOT IN (${DELIVERY_TYPES.map((t) => `'${t}'`).join(', ')})`;
+const isRareType = (t: string | undefined): t is string => t !== undefined && !DELIVERY_TYPES.includes(t);
+const NOTIFICATION_CREATED_SQL = `type IN ('notification.queued', 'notification.suppressed')`;
+const SUBSCRIBER_INDEXED_SQL = `(notification_id IS NULL OR ${NOTIFICATION_CREATED_SQL})`;
 const TEXT_KEYS = new Set<KeyColumn>(['subscriber_hash', 'type', 'outcome', 'actor', 'carrier']);
 
 const AUDIT_COLUMNS = `seq, at, type, actor, incident_id, campaign_id, notification_id, subscriber_hash,
@@ -129,7 +150,7 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
     ? (
         await db.query<{ id: number }>(
           `SELECT DISTINCT notification_id AS id FROM audit_log
-            WHERE subscriber_hash = $1 AND notification_id IS NOT NULL`,
+            WHERE subscriber_hash = $1 AND notification_id IS NOT NULL AND ${NOTIFICATION_CREATED_SQL}`,
           [f.subscriber],
         )
       ).rows
@@ -150,19 +171,21 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
     driven.add('notification');
   } else if (f.subscriber) {
     sources = [
-      one(['subscriber_hash'], [f.subscriber]),
+      // The subscriber's own events and the event that created each of their notifications...
+      one(['subscriber_hash'], [f.subscriber], [SUBSCRIBER_INDEXED_SQL]),
+      // ...and every other event of those notifications (receipts carry no hash at all).
       {
         keys: ['notification_id'],
         tuples: subscriberNotifications.map((n) => [n]),
-        extra: ['subscriber_hash IS NULL'],
+        extra: [`(subscriber_hash IS NULL OR NOT ${NOTIFICATION_CREATED_SQL})`],
       },
     ];
     driven.add('subscriber');
   } else if (f.campaign !== undefined) {
     const rareOutcome = f.outcome !== undefined && !COMMON_OUTCOMES.has(f.outcome);
     const person = f.actor !== undefined && !f.actor.startsWith('worker:');
-    if (f.type) {
-      sources = [one(['campaign_id', 'type'], [f.campaign, f.type])];
+    if (isRareType(f.type)) {
+      sources = [one(['campaign_id', 'type'], [f.campaign, f.type], [RARE_TYPES_SQL])];
       driven.add('type');
     } else if (rareOutcome || person) {
       // A failure code or a person within a campaign: walk that (small) index, but only across the
@@ -203,15 +226,15 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
   } else if (f.incident !== undefined) {
     sources = [
       {
-        keys: f.type ? ['campaign_id', 'type'] : ['campaign_id'],
-        tuples: incidentCampaigns.map((c) => (f.type ? [c, f.type] : [c])),
-        extra: [],
+        keys: isRareType(f.type) ? ['campaign_id', 'type'] : ['campaign_id'],
+        tuples: incidentCampaigns.map((c) => (isRareType(f.type) ? [c, f.type] : [c])),
+        extra: isRareType(f.type) ? [RARE_TYPES_SQL] : [],
       },
       one(['incident_id'], [f.incident], ['campaign_id IS NULL']),
     ];
     driven.add('incident');
-  } else if (f.type) {
-    sources = [one(['type'], [f.type])];
+  } else if (isRareType(f.type)) {
+    sources = [one(['type'], [f.type], [RARE_TYPES_SQL])];
     driven.add('type');
   } else if (f.outcome && !COMMON_OUTCOMES.has(f.outcome)) {
     sources = [one(['outcome'], [f.outcome], [COMMON_OUTCOMES_SQL])];
@@ -245,9 +268,10 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
 
 /**
  * The SQL of a walk: rows matching the plan within the seq window, `limit` of them, in `dir` order.
- * `columns` is what the index walks carry; `projection` what the query returns from them.
+ * `columns` is what the index walks carry; `projection` what the query returns from them. Exported
+ * for tests/integration/audit-indexes.test.ts, which reads its plans.
  */
-function walkSql(
+export function walkSql(
   plan: AuditPlan,
   after: number,
   limit: number,
@@ -296,16 +320,21 @@ function walkSql(
 }
 
 /**
- * Runs a walk with the planner held to ordered index scans. Statistics lag a log that grows by
- * millions between ANALYZE runs: for the newest rows (the ones asked for most) PostgreSQL then
- * expects a handful of matches and may pick a bitmap scan that sorts them all, a million rows for a
- * big campaign. No bitmap, no sort: every branch walks its index in order and stops at the limit.
+ * The planner held to ordered index scans. Statistics lag a log that grows by millions between
+ * ANALYZE runs: for the newest rows (the ones asked for most) PostgreSQL then expects a handful of
+ * matches and may pick a bitmap scan that sorts them all, a million rows for a big campaign. No
+ * bitmap, no sort: every branch walks its index in order and stops at the limit. An incremental
+ * sort counts too: walking the campaign index and sorting each campaign's rows by type would sort
+ * a million rows for a big campaign (tests/integration/audit-indexes.test.ts saw one chosen).
  */
+export const WALK_SETTINGS =
+  'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off; SET LOCAL jit = off';
+
 async function runWalk<R>(db: Db, q: { sql: string; params: unknown[] }): Promise<R[]> {
   return db.transaction(async (tx) => {
     // jit off: the penalty on the one unavoidable sort (merging sources by seq) would otherwise look
     // costly enough to compile the query, 200 ms for a page that takes one.
-    await tx.exec('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL jit = off');
+    await tx.exec(WALK_SETTINGS);
     return (await tx.query<R>(q.sql, q.params)).rows;
   });
 }
