@@ -449,6 +449,18 @@ function queryCases(rows: number): QueryCase[] {
     { name: 'subscriber', filters: { subscriber: subscriberOf(12345) }, deepAfter: mid },
     { name: 'notification', filters: { notification: Math.floor(mid / 5) }, deepAfter: 0 },
     { name: 'type (rare: failed)', filters: { type: 'notification.failed' }, deepAfter: mid },
+    // The delivery types have no type index (migration 052): primary-key and campaign walks.
+    { name: 'type (delivery: delivered)', filters: { type: 'notification.delivered' }, deepAfter: mid },
+    {
+      name: 'campaign + type (delivery: sent)',
+      filters: { campaign: c, type: 'notification.sent' },
+      deepAfter: cMid,
+    },
+    {
+      name: 'incident + type (delivery: queued)',
+      filters: { incident, type: 'notification.queued' },
+      deepAfter: mid,
+    },
     { name: 'type (very rare: audit.exported)', filters: { type: 'audit.exported' }, deepAfter: mid },
     { name: 'carrier + channel', filters: { carrier: 'tidewater', channel: 'email' }, deepAfter: mid },
     { name: 'carrier without events', filters: { carrier: 'no-such-carrier' }, deepAfter: mid },
