@@ -24,10 +24,12 @@
  *   --quiet-wait S    ... but at most S seconds per phase, then measure anyway   [180]
  *   --env KEY=VALUE   extra configuration for the stack's processes (repeatable)
  *   --no-write        do not touch BENCHMARKS.md
+ *   --render FILE     measure nothing: write BENCHMARKS.md "## engine" from a saved run's JSON
+ *                     (.data/bench/bench-*.json), e.g. after the section's text changed
  *   --only P,P        run only these phases (raw, email, sms, mix, db, naive): their figures are
  *                     printed as JSON, and neither targets nor BENCHMARKS.md are touched
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -81,8 +83,17 @@ const { values } = parseArgs({
     env: { type: 'string', multiple: true },
     'no-write': { type: 'boolean', default: false },
     only: { type: 'string' },
+    render: { type: 'string' },
   },
 });
+if (values.render) {
+  const saved = JSON.parse(readFileSync(values.render, 'utf8')) as BenchResult;
+  writeBenchmarksSection('BENCHMARKS.md', 'engine', formatEngineSection(saved));
+  console.error(
+    `BENCHMARKS.md "## engine" written from ${values.render} (${saved.command}, ${saved.startedAt})`,
+  );
+  process.exit(0);
+}
 const PHASES = ['raw', 'email', 'sms', 'mix', 'db', 'naive'] as const;
 type Phase = (typeof PHASES)[number];
 const only = values.only ? new Set(values.only.split(',').map((p) => p.trim())) : null;
