@@ -1,5 +1,9 @@
 import type { Db } from '../store/db';
 import { appendAudit } from '../audit/append-audit';
+import { queryWithSettings } from '../store/query-with-settings';
+
+/** A ledger row not yet terminal: the campaign cannot complete while one is left. */
+const OPEN_ROW_SQL = `state IN ('pending', 'sending', 'sent', 'retrying')`;
 
 export type StateCounts = Record<string, number>;
 
@@ -64,13 +68,12 @@ async function checkAndComplete(db: Db, campaignId: number, actor: string): Prom
   // of fan-out (every row pending), so PostgreSQL expects an open row at once and scans, in parallel,
   // past every row already delivered. In the second half of a 1,000,000-SMS run each probe read the
   // whole partition, several a second per worker, and the load average went from 3 to 12.
-  const open = await db.transaction(async (tx) => {
-    await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off');
-    return tx.query<{ x: number }>(
-      `SELECT 1 AS x FROM notification WHERE campaign_id = $1 AND state IN ('pending', 'sending', 'sent', 'retrying') LIMIT 1`,
-      [campaignId],
-    );
-  });
+  const open = await queryWithSettings<{ x: number }>(
+    db,
+    'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off',
+    `SELECT 1 AS x FROM notification WHERE campaign_id = $1 AND ${OPEN_ROW_SQL} LIMIT 1`,
+    [campaignId],
+  );
   if (open.rows.length > 0) return false;
   return db.transaction(async (tx) => {
     const totals = await tx.query<{ state: string; channel: string; n: number }>(
@@ -86,7 +89,7 @@ async function checkAndComplete(db: Db, campaignId: number, actor: string): Prom
     const upd = await tx.query<{ incident_id: number }>(
       `UPDATE campaigns SET state = 'completed', completed_at = now(), totals = $2::jsonb, updated_at = now()
         WHERE id = $1 AND state IN ('triggered', 'running') AND fanout_done
-          AND NOT EXISTS (SELECT 1 FROM notification WHERE campaign_id = $1 AND state IN ('pending', 'sending', 'sent', 'retrying'))
+          AND NOT EXISTS (SELECT 1 FROM notification WHERE campaign_id = $1 AND ${OPEN_ROW_SQL})
        RETURNING incident_id`,
       [campaignId, JSON.stringify({ byState, byChannel })],
     );

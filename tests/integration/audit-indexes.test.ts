@@ -4,6 +4,7 @@ import { appendAudit } from '../../shared/audit/append-audit';
 import { subscriberHash, type AuditEventInput } from '../../shared/audit/audit-event';
 import type { AuditFilters } from '../../shared/api/audit.schema';
 import { planAuditQuery, walkSql, WALK_SETTINGS } from '../../services/api/steps/audit/plan-audit-query';
+import { queryWithSettings } from '../../shared/store/query-with-settings';
 
 // The partial indexes of migration 052 serve a walk only when the walk's conditions imply their
 // predicates; a walk that no longer matches one falls back to another index and still answers
@@ -38,11 +39,13 @@ describe.each(kinds)('audit walks on %s → the index each filter is meant to us
   async function plannedIndexes(f: AuditFilters): Promise<string> {
     const plan = await planAuditQuery(t.db, f);
     const q = walkSql(plan, 0, 10, 'ASC', 'seq');
-    return t.db.transaction(async (tx) => {
-      await tx.exec(`${WALK_SETTINGS}; SET LOCAL enable_seqscan = off`);
-      const r = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
-      return r.rows.map((x) => x['QUERY PLAN']).join('\n');
-    });
+    const r = await queryWithSettings<{ 'QUERY PLAN': string }>(
+      t.db,
+      `${WALK_SETTINGS}; SET LOCAL enable_seqscan = off`,
+      `EXPLAIN ${q.sql}`,
+      q.params,
+    );
+    return r.rows.map((x) => x['QUERY PLAN']).join('\n');
   }
 
   it('subscriber → the subscriber index (created events) and the notification index (the rest)', async () => {

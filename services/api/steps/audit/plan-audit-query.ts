@@ -1,6 +1,8 @@
 import type { Db, Queryable } from '../../../../shared/store/db';
+import { queryWithSettings } from '../../../../shared/store/query-with-settings';
 import type { AuditFilters } from '../../../../shared/api/audit.schema';
 import type { AuditRow } from '../../../../shared/audit/audit-event';
+import type { AuditEventType } from '../../../../shared/domain';
 
 /**
  * A filtered walk over the audit log in seq order, shared by the query page, the exports and the
@@ -58,25 +60,29 @@ const COMMON_OUTCOMES_SQL = `outcome NOT IN ('accepted', 'delivered')`;
 const COMMON_OUTCOMES = new Set(['accepted', 'delivered']);
 /** Actors with few events each (people, API keys), indexed by audit_log_actor_person. */
 const PERSON_ACTOR_SQL = `actor NOT LIKE 'worker:%'`;
-/**
- * The events that create a ledger row, each carrying the subscriber's hash: fan-out and corrections
- * queue, a no-harm determination suppresses. Of a notification's events only these are in the
- * subscriber index (migration 052, audit_log_subscriber); the literals match its predicate.
- */
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 /**
  * The five types every delivered SMS writes, each about a fifth of a delivery log: the type indexes
  * leave them out (migration 052) and a walk that filters by one meets a match every few rows.
  */
-const DELIVERY_TYPES = [
+const DELIVERY_TYPES: readonly AuditEventType[] = [
   'notification.queued',
   'notification.attempt_started',
   'notification.sent',
   'receipt.applied',
   'notification.delivered',
 ];
-const RARE_TYPES_SQL = `type NOT IN (${DELIVERY_TYPES.map((t) => `'${t}'`).join(', ')})`;
-const isRareType = (t: string | undefined): t is string => t !== undefined && !DELIVERY_TYPES.includes(t);
-const NOTIFICATION_CREATED_SQL = `type IN ('notification.queued', 'notification.suppressed')`;
+const RARE_TYPES_SQL = `type NOT IN (${sqlList(DELIVERY_TYPES)})`;
+/** The filter's type when the type indexes hold it (not a delivery type), else undefined. */
+const rareTypeOf = (t: string | undefined): string | undefined =>
+  t !== undefined && !(DELIVERY_TYPES as readonly string[]).includes(t) ? t : undefined;
+/**
+ * The events that create a ledger row, each carrying the subscriber's hash: fan-out and corrections
+ * queue, a no-harm determination suppresses. Of a notification's events only these are in the
+ * subscriber index (migration 052, audit_log_subscriber); the literals match its predicate.
+ */
+const NOTIFICATION_CREATED: readonly AuditEventType[] = ['notification.queued', 'notification.suppressed'];
+const NOTIFICATION_CREATED_SQL = `type IN (${sqlList(NOTIFICATION_CREATED)})`;
 const SUBSCRIBER_INDEXED_SQL = `(notification_id IS NULL OR ${NOTIFICATION_CREATED_SQL})`;
 const TEXT_KEYS = new Set<KeyColumn>(['subscriber_hash', 'type', 'outcome', 'actor', 'carrier']);
 
@@ -166,6 +172,7 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
   });
   let sources: Source[] = [];
   const driven = new Set<keyof AuditFilters>();
+  const rareType = rareTypeOf(f.type);
   if (f.notification !== undefined) {
     sources = [one(['notification_id'], [f.notification])];
     driven.add('notification');
@@ -184,8 +191,8 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
   } else if (f.campaign !== undefined) {
     const rareOutcome = f.outcome !== undefined && !COMMON_OUTCOMES.has(f.outcome);
     const person = f.actor !== undefined && !f.actor.startsWith('worker:');
-    if (isRareType(f.type)) {
-      sources = [one(['campaign_id', 'type'], [f.campaign, f.type], [RARE_TYPES_SQL])];
+    if (rareType) {
+      sources = [one(['campaign_id', 'type'], [f.campaign, rareType], [RARE_TYPES_SQL])];
       driven.add('type');
     } else if (rareOutcome || person) {
       // A failure code or a person within a campaign: walk that (small) index, but only across the
@@ -226,15 +233,15 @@ export async function planAuditQuery(db: Queryable, f: AuditFilters): Promise<Au
   } else if (f.incident !== undefined) {
     sources = [
       {
-        keys: isRareType(f.type) ? ['campaign_id', 'type'] : ['campaign_id'],
-        tuples: incidentCampaigns.map((c) => (isRareType(f.type) ? [c, f.type] : [c])),
-        extra: isRareType(f.type) ? [RARE_TYPES_SQL] : [],
+        keys: rareType ? ['campaign_id', 'type'] : ['campaign_id'],
+        tuples: incidentCampaigns.map((c) => (rareType ? [c, rareType] : [c])),
+        extra: rareType ? [RARE_TYPES_SQL] : [],
       },
       one(['incident_id'], [f.incident], ['campaign_id IS NULL']),
     ];
     driven.add('incident');
-  } else if (isRareType(f.type)) {
-    sources = [one(['type'], [f.type], [RARE_TYPES_SQL])];
+  } else if (rareType) {
+    sources = [one(['type'], [rareType], [RARE_TYPES_SQL])];
     driven.add('type');
   } else if (f.outcome && !COMMON_OUTCOMES.has(f.outcome)) {
     sources = [one(['outcome'], [f.outcome], [COMMON_OUTCOMES_SQL])];
@@ -327,16 +334,13 @@ export function walkSql(
  * sort counts too: walking the campaign index and sorting each campaign's rows by type would sort
  * a million rows for a big campaign (tests/integration/audit-indexes.test.ts saw one chosen).
  */
+// jit off: the penalty on the one unavoidable sort (merging sources by seq) would otherwise look
+// costly enough to compile the query, 200 ms for a page that takes one.
 export const WALK_SETTINGS =
   'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off; SET LOCAL jit = off';
 
 async function runWalk<R>(db: Db, q: { sql: string; params: unknown[] }): Promise<R[]> {
-  return db.transaction(async (tx) => {
-    // jit off: the penalty on the one unavoidable sort (merging sources by seq) would otherwise look
-    // costly enough to compile the query, 200 ms for a page that takes one.
-    await tx.exec(WALK_SETTINGS);
-    return (await tx.query<R>(q.sql, q.params)).rows;
-  });
+  return (await queryWithSettings<R>(db, WALK_SETTINGS, q.sql, q.params)).rows;
 }
 
 /** One page of rows in seq order after `after` (exclusive), at most `limit`. */
